@@ -1,0 +1,11 @@
+"""The JSON API under /api/, authenticated by the Shopify ID token and scoped to its shop."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def register_routes() -> None:
+    """Import every module that adds routes to the blueprint (each feature owns its routes)."""
+    from app.api import shop  # noqa: F401
+    from app.shops import api as settings_api  # noqa: F401

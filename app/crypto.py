@@ -1,0 +1,74 @@
+"""Encryption at rest (Fernet with key rotation) and keyed lookup hashes for personal data."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
+from sqlalchemy import Text
+from sqlalchemy.types import TypeDecorator
+
+EXTENSION_KEY = "ringback.keyring"
+
+
+class Keyring:
+    """The first key encrypts; every key decrypts, so keys can be rotated without downtime."""
+
+    def __init__(self, keys: tuple[str, ...], lookup_key: str = ""):
+        if not keys:
+            raise ValueError("at least one encryption key is required")
+        self._fernet = MultiFernet([Fernet(k) for k in keys])
+        # The lookup key must outlive encryption-key rotation, so by default it derives from the
+        # oldest key (last in the list), which stays in place while newer keys are prepended.
+        seed = lookup_key or keys[-1]
+        self._lookup_key = hashlib.sha256(b"ringback-lookup\x00" + seed.encode()).digest()
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+
+    def rotate(self, token: str) -> str:
+        """Re-encrypt a token under the current first key."""
+        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+
+    def lookup_hash(self, value: str) -> str:
+        """A keyed hash that finds a row by a personal value without storing the value."""
+        return hmac.new(self._lookup_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def init_app(app) -> None:
+    app.extensions[EXTENSION_KEY] = Keyring(
+        tuple(app.config["RINGBACK_ENCRYPTION_KEYS"]), app.config.get("RINGBACK_LOOKUP_KEY", "")
+    )
+
+
+def keyring() -> Keyring:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def lookup_hash(value: str) -> str:
+    return keyring().lookup_hash(value)
+
+
+class EncryptedText(TypeDecorator):
+    """A text column stored as a Fernet token; readable only with the app's keys."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return keyring().encrypt(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return keyring().decrypt(value)
+
+
+__all__ = ["EncryptedText", "InvalidToken", "Keyring", "init_app", "keyring", "lookup_hash"]

@@ -1,0 +1,64 @@
+"""Periodic work, declared as data. The worker's ticker enqueues each entry when it is due."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+
+from app import jobs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    func: str  # "module:function", imported when due
+    every_seconds: int
+
+
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic("webhook-sweep", "app.shopify.webhooks.processing:sweep", 30),
+)
+
+
+def resolve(entry: Periodic):
+    module, _, name = entry.func.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def tick(entries: tuple[Periodic, ...] = PERIODIC) -> list[str]:
+    """Enqueue every entry whose interval has passed; a Redis key makes this once per cluster."""
+    queued = []
+    for entry in entries:
+        # SET NX EX: the first worker to claim this interval enqueues; the others skip.
+        if jobs.redis().set(f"ringback:periodic:{entry.name}", "1", nx=True, ex=entry.every_seconds):
+            jobs.enqueue(resolve(entry), job_id=f"periodic-{entry.name}")
+            queued.append(entry.name)
+    return queued
+
+
+class Ticker(threading.Thread):
+    """Runs `tick` every few seconds inside the worker process until stopped."""
+
+    def __init__(self, app, interval: float = 5.0):
+        super().__init__(name="ringback-ticker", daemon=True)
+        self._app = app
+        self._interval = interval
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            with self._app.app_context():
+                try:
+                    tick()
+                except RedisError as exc:
+                    log.warning("periodic tick skipped, Redis unavailable: %s", type(exc).__name__)
+            self._stop.wait(self._interval)
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -1,0 +1,96 @@
+"""Sandbox mode (no Shopify credentials, never in production): the admin UI without Shopify around it.
+
+A stand-in for App Bridge gets ID tokens from /sandbox/id-token, so the page exercises the same
+Bearer-token API path as inside Shopify admin.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint, Response, abort, current_app, jsonify
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from app.extensions import db
+from app.shops.models import Shop
+
+bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
+DEMO_SHOP = "ringback-demo.myshopify.com"
+
+
+def _require_sandbox() -> None:
+    if not current_app.config["SANDBOX"] or current_app.config["APP_ENV"] == "production":
+        abort(404)
+
+
+def _demo_shop() -> Shop | None:
+    return db.session.execute(select(Shop).where(Shop.domain == DEMO_SHOP)).scalar_one_or_none()
+
+
+def sandbox_home():
+    from app.home.routes import frame_ancestors, render_home
+
+    _require_sandbox()
+    shop = _demo_shop()
+    if shop is None or not shop.is_active:
+        return Response("The sandbox demo shop is not installed yet: run `make run`.", status=503,
+                        mimetype="text/plain")
+    response = render_home(shop, sandbox=True)
+    response.headers["Content-Security-Policy"] = frame_ancestors(shop.domain)
+    return response
+
+
+@bp.get("/id-token")
+def id_token():
+    """A fresh ID token for the demo shop, signed with the sandbox secret (App Bridge's job)."""
+    from sandbox.shopify_sim import mint_id_token
+
+    _require_sandbox()
+    cfg = current_app.config
+    return jsonify({"id_token": mint_id_token(DEMO_SHOP, cfg["SHOPIFY_API_KEY"],
+                                              cfg["SHOPIFY_API_SECRET"])})
+
+
+@bp.get("/app-bridge.js")
+def app_bridge_stand_in():
+    _require_sandbox()
+    return Response(APP_BRIDGE_STAND_IN, mimetype="application/javascript")
+
+
+# window.shopify as App Bridge provides it: idToken(), and fetch() to our origin carries the token.
+APP_BRIDGE_STAND_IN = """
+(function () {
+  async function idToken() {
+    const response = await window.__ringbackOriginalFetch("/sandbox/id-token");
+    return (await response.json()).id_token;
+  }
+  window.__ringbackOriginalFetch = window.fetch.bind(window);
+  window.fetch = async function (input, init) {
+    const url = new URL(typeof input === "string" ? input : input.url, window.location.href);
+    if (url.origin === window.location.origin && !url.pathname.startsWith("/sandbox/")) {
+      init = Object.assign({}, init);
+      const headers = new Headers(init.headers || {});
+      if (!headers.has("Authorization")) headers.set("Authorization", "Bearer " + await idToken());
+      init.headers = headers;
+    }
+    return window.__ringbackOriginalFetch(input, init);
+  };
+  window.shopify = { idToken: idToken, config: { apiKey: "sandbox" }, sandbox: true,
+                     toast: { show: function (message) { console.log("toast:", message); } } };
+})();
+"""
+
+
+@click.group("sandbox")
+def sandbox_group() -> None:
+    """Sandbox helpers (development only)."""
+
+
+@sandbox_group.command("install")
+@with_appcontext
+def install_command() -> None:
+    """Install the demo shop through the Shopify simulator, by token exchange."""
+    from sandbox.bootstrap import install_demo_shop
+
+    shop = install_demo_shop()
+    click.echo(f"installed {shop.domain}")

@@ -1,0 +1,1 @@
+"""Everything that talks to Shopify: request verification, install, tokens, Admin GraphQL, webhooks."""

@@ -1,0 +1,1 @@
+"""Webhook intake: verify, store, enqueue, answer; then process in a job."""

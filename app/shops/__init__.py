@@ -1,0 +1,1 @@
+"""Shops: installation state, Admin API tokens and merchant settings."""

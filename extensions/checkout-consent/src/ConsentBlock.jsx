@@ -1,0 +1,130 @@
+/** @jsxImportSource preact */
+import {useRef, useState} from 'preact/hooks';
+
+import {
+  ATTR,
+  attributeValue,
+  checkPhone,
+  consentAttributeChanges,
+  hasCheckoutPhone,
+  initialConsent,
+  phoneAttributeChange,
+  resolveConsentText,
+  resolveStoreName,
+} from './consent.js';
+import {
+  applyAttributeChanges,
+  canUpdateAttributes,
+  cartAttributes,
+  checkoutPhones,
+  extensionSettings,
+  shopName,
+} from './checkout-api.js';
+
+/**
+ * Consent checkbox for calls and texts from the store's AI assistant.
+ * `api` is the `shopify` global of the extension target.
+ */
+export function ConsentBlock({api}) {
+  const translate = (key, options) => api.i18n.translate(key, options);
+
+  const settings = extensionSettings(api);
+  const storeName = resolveStoreName(settings.store_name, shopName(api));
+  const wording = resolveConsentText({
+    override: settings.consent_text,
+    storeName,
+    translate,
+  });
+  const writable = canUpdateAttributes(api);
+  const attributes = cartAttributes(api);
+  const needsPhone = !hasCheckoutPhone(checkoutPhones(api));
+
+  const [checked, setChecked] = useState(() =>
+    initialConsent(attributes, wording),
+  );
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState('');
+  const [phone, setPhone] = useState(
+    () => attributeValue(attributes, ATTR.phone) ?? '',
+  );
+  const [phoneError, setPhoneError] = useState('');
+  const savedPhone = useRef(attributeValue(attributes, ATTR.phone) ?? '');
+  const savingPhone = useRef(false);
+  const [, rerender] = useState(0);
+
+  async function handleConsentChange(event) {
+    const next = Boolean(event.currentTarget.checked);
+    if (!writable || saving) {
+      // Nothing may be written now: re-render so the box shows the state
+      // that is actually recorded.
+      rerender((n) => n + 1);
+      return;
+    }
+    setError('');
+    setChecked(next);
+    setSaving(true);
+    const ok = await applyAttributeChanges(
+      api,
+      consentAttributeChanges({consented: next, text: wording, at: new Date()}),
+    );
+    setSaving(false);
+    if (!ok) {
+      setChecked(!next);
+      setError(translate('consent.save_error'));
+    }
+  }
+
+  async function commitPhone(event) {
+    const typed = event.currentTarget.value ?? '';
+    setPhone(typed);
+    const result = checkPhone(typed);
+    if (!result.ok) {
+      setPhoneError(translate('consent.phone_invalid'));
+      return;
+    }
+    setPhoneError('');
+    if (result.value === savedPhone.current || savingPhone.current) return;
+    savingPhone.current = true;
+    const ok = await applyAttributeChanges(api, [
+      phoneAttributeChange(result.value),
+    ]);
+    savingPhone.current = false;
+    if (ok) {
+      savedPhone.current = result.value;
+    } else {
+      setPhoneError(translate('consent.phone_save_error'));
+    }
+  }
+
+  return (
+    <s-stack gap="base">
+      <s-checkbox
+        name={ATTR.consent}
+        label={wording}
+        checked={checked}
+        disabled={!writable || saving}
+        onChange={handleConsentChange}
+      />
+      {writable ? null : (
+        <s-banner tone="info">
+          <s-text>{translate('consent.unavailable')}</s-text>
+        </s-banner>
+      )}
+      {error ? (
+        <s-banner tone="critical">
+          <s-text>{error}</s-text>
+        </s-banner>
+      ) : null}
+      {checked && writable && needsPhone ? (
+        <s-phone-field
+          name={ATTR.phone}
+          label={translate('consent.phone_label')}
+          value={phone}
+          error={phoneError || undefined}
+          onChange={commitPhone}
+          onBlur={commitPhone}
+        />
+      ) : null}
+    </s-stack>
+  );
+}

@@ -1,0 +1,230 @@
+import {describe, expect, test} from 'vitest';
+
+import {
+  attributeValue,
+  checkPhone,
+  consentAttributeChanges,
+  hasCheckoutPhone,
+  initialConsent,
+  isoUtc,
+  normalizeWording,
+  phoneAttributeChange,
+  resolveConsentText,
+  resolveStoreName,
+} from '../src/consent.js';
+import {applyAttributeChanges, canUpdateAttributes, checkoutPhones} from '../src/checkout-api.js';
+import {createTranslate, defaultWording, loadLocales, ISO_UTC} from './helpers.js';
+
+describe('default wording content', () => {
+  const store = 'Acme Outdoor';
+
+  test('English names the store, the AI assistant, recording, no purchase condition, rates and STOP', () => {
+    const text = defaultWording('en', store);
+    expect(text).toContain(store);
+    expect(text).toMatch(/automated AI assistant/);
+    expect(text).toMatch(/call or text/);
+    expect(text).toMatch(/Calls may be recorded/);
+    expect(text).toMatch(/not a condition of purchase/);
+    expect(text).toMatch(/Message and data rates may apply/);
+    expect(text).toMatch(/reply STOP/);
+    expect(text).toMatch(/say "stop" or press 9/);
+  });
+
+  test.each([
+    ['es', /asistente automatizado de IA/, /grabadas/, /no es una condición de compra/, /tarifas por mensajes y datos/],
+    ['fr', /assistant automatisé utilisant l'IA/, /enregistrés/, /n'est pas une condition d'achat/, /frais de messagerie et de données/],
+    ['de', /automatisierten KI-Assistenten/, /aufgezeichnet/, /keine Voraussetzung für einen Kauf/, /Gebühren für Nachrichten und Daten/],
+  ])('%s covers the same points', (code, ai, recorded, condition, rates) => {
+    const text = defaultWording(code, store);
+    expect(text).toContain(store);
+    expect(text).toMatch(ai);
+    expect(text).toMatch(recorded);
+    expect(text).toMatch(condition);
+    expect(text).toMatch(rates);
+    expect(text).toContain('STOP');
+    expect(text).toContain('"stop"');
+    expect(text).toMatch(/\b9\b/);
+  });
+
+  test('every locale has the same keys as the default locale', () => {
+    const locales = loadLocales();
+    const keys = (obj, prefix = '') =>
+      Object.entries(obj).flatMap(([k, v]) =>
+        typeof v === 'object' ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+      );
+    const expected = keys(locales.en.data).sort();
+    for (const code of ['es', 'fr', 'de']) {
+      expect(keys(locales[code].data).sort(), code).toEqual(expected);
+    }
+    expect(locales.en.isDefault).toBe(true);
+  });
+});
+
+describe('resolveConsentText', () => {
+  const translate = createTranslate('en');
+
+  test('uses the translated default with the store name', () => {
+    expect(resolveConsentText({override: undefined, storeName: 'Shop A', translate})).toBe(
+      defaultWording('en', 'Shop A'),
+    );
+  });
+
+  test('an override replaces every {store} and collapses whitespace', () => {
+    expect(
+      resolveConsentText({
+        override: ' {store} may call me.\n\n{store} may text me. ',
+        storeName: 'Shop A',
+        translate,
+      }),
+    ).toBe('Shop A may call me. Shop A may text me.');
+  });
+
+  test('a non-string or blank override is ignored', () => {
+    for (const override of [undefined, null, 42, true, '', '  \n ']) {
+      expect(resolveConsentText({override, storeName: 'S', translate})).toBe(
+        defaultWording('en', 'S'),
+      );
+    }
+  });
+
+  test('store name: setting wins over the shop name', () => {
+    expect(resolveStoreName('  Legal Name Inc. ', 'Shop')).toBe('Legal Name Inc.');
+    expect(resolveStoreName('', 'Shop')).toBe('Shop');
+    expect(resolveStoreName(undefined, ' Shop ')).toBe('Shop');
+  });
+
+  test('normalizeWording', () => {
+    expect(normalizeWording('  a \n\t b  ')).toBe('a b');
+    expect(normalizeWording(undefined)).toBe('');
+  });
+});
+
+describe('attribute changes', () => {
+  const at = new Date('2026-11-22T13:05:09.123Z');
+
+  test('tick: wording, time, then yes', () => {
+    expect(consentAttributeChanges({consented: true, text: 'T', at})).toEqual([
+      {type: 'updateAttribute', key: 'ringback_consent_text', value: 'T'},
+      {type: 'updateAttribute', key: 'ringback_consent_at', value: '2026-11-22T13:05:09.123Z'},
+      {type: 'updateAttribute', key: 'ringback_consent', value: 'yes'},
+    ]);
+  });
+
+  test('untick: no first', () => {
+    const changes = consentAttributeChanges({consented: false, text: 'T', at});
+    expect(changes[0]).toEqual({type: 'updateAttribute', key: 'ringback_consent', value: 'no'});
+    expect(changes.map((c) => c.key)).toEqual([
+      'ringback_consent',
+      'ringback_consent_at',
+      'ringback_consent_text',
+    ]);
+  });
+
+  test('isoUtc is ISO-8601 in UTC', () => {
+    expect(isoUtc(at)).toBe('2026-11-22T13:05:09.123Z');
+    expect(isoUtc()).toMatch(ISO_UTC);
+  });
+
+  test('phone change: update, or remove when blank', () => {
+    expect(phoneAttributeChange('+1 555')).toEqual({
+      type: 'updateAttribute',
+      key: 'ringback_phone',
+      value: '+1 555',
+    });
+    expect(phoneAttributeChange('')).toEqual({type: 'removeAttribute', key: 'ringback_phone'});
+  });
+
+  test('applyAttributeChanges stops at the first error', async () => {
+    const seen = [];
+    const api = {
+      applyAttributeChange: async (change) => {
+        seen.push(change.key);
+        return change.key === 'b' ? {type: 'error', message: 'x'} : {type: 'success'};
+      },
+    };
+    const ok = await applyAttributeChanges(api, [{key: 'a'}, {key: 'b'}, {key: 'c'}]);
+    expect(ok).toBe(false);
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  test('applyAttributeChanges treats a throw or no result as failure', async () => {
+    expect(
+      await applyAttributeChanges(
+        {applyAttributeChange: async () => {
+          throw new Error('boom');
+        }},
+        [{key: 'a'}],
+      ),
+    ).toBe(false);
+    expect(
+      await applyAttributeChanges({applyAttributeChange: async () => undefined}, [{key: 'a'}]),
+    ).toBe(false);
+  });
+});
+
+describe('checkPhone', () => {
+  test.each([
+    '+1 555 010 2030',
+    '(555) 010-2030',
+    '+44 20 7946 0958',
+    '030.1234.5678',
+    '+491701234567',
+    '5550102',
+  ])('accepts %s as typed', (value) => {
+    expect(checkPhone(`  ${value} `)).toEqual({ok: true, value});
+  });
+
+  test.each([
+    ['call me', 'characters'],
+    ['555-CALL-NOW', 'characters'],
+    ['+1 555 +010', 'characters'],
+    ['1+555 0102030', 'characters'],
+    ['12345', 'too_short'],
+    ['+1 2345 6789 0123 4567', 'too_long'],
+  ])('rejects %s (%s)', (value, reason) => {
+    expect(checkPhone(value)).toMatchObject({ok: false, reason});
+  });
+
+  test('empty is valid and means "no phone"', () => {
+    expect(checkPhone('   ')).toEqual({ok: true, value: ''});
+  });
+});
+
+describe('checkout state', () => {
+  test('hasCheckoutPhone', () => {
+    expect(hasCheckoutPhone({buyerPhone: '+1555', shippingPhone: undefined})).toBe(true);
+    expect(hasCheckoutPhone({buyerPhone: '', shippingPhone: '+1555'})).toBe(true);
+    expect(hasCheckoutPhone({buyerPhone: undefined, shippingPhone: '  '})).toBe(false);
+  });
+
+  test('checkoutPhones tolerates missing protected-data APIs', () => {
+    const strict = new Proxy(
+      {},
+      {
+        get(_t, p) {
+          throw new Error(`no ${String(p)}`);
+        },
+        has: () => false,
+      },
+    );
+    expect(checkoutPhones(strict)).toEqual({buyerPhone: undefined, shippingPhone: undefined});
+  });
+
+  test('canUpdateAttributes defaults to allowed only when the instruction is absent', () => {
+    expect(canUpdateAttributes({instructions: {value: {attributes: {canUpdateAttributes: false}}}})).toBe(false);
+    expect(canUpdateAttributes({instructions: {value: {attributes: {canUpdateAttributes: true}}}})).toBe(true);
+    expect(canUpdateAttributes({})).toBe(true);
+  });
+
+  test('initialConsent needs yes for the same wording', () => {
+    const attrs = [
+      {key: 'ringback_consent', value: 'yes'},
+      {key: 'ringback_consent_text', value: 'Wording  A'},
+    ];
+    expect(initialConsent(attrs, 'Wording A')).toBe(true);
+    expect(initialConsent(attrs, 'Wording B')).toBe(false);
+    expect(initialConsent([{key: 'ringback_consent', value: 'no'}], 'Wording A')).toBe(false);
+    expect(initialConsent(undefined, 'x')).toBe(false);
+    expect(attributeValue([{key: 'k', value: 'v'}], 'k')).toBe('v');
+  });
+});
