@@ -32,7 +32,7 @@ class Settings:
     SHOPIFY_API_KEY: str = ""
     SHOPIFY_API_SECRET: str = ""
     SHOPIFY_OLD_API_SECRET: str = ""
-    SHOPIFY_SCOPES: str = "read_orders,read_customers,write_discounts"
+    SHOPIFY_SCOPES: str = "read_orders,write_discounts"
     SHOPIFY_ADMIN_URL_TEMPLATE: str = "https://{shop}"
     SHOPIFY_API_VERSION: str = SHOPIFY_API_VERSION
     DATABASE_URL: str = ""

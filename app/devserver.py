@@ -16,14 +16,20 @@ from app import config as app_config
 log = logging.getLogger("ringback.dev")
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # SIGTERM (e.g. from a supervisor or `timeout`) stops everything, like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = app_config.load()
     env = dict(os.environ)
     simulator = None
     if settings.SANDBOX:
-        from sandbox.shopify_sim import ShopifySimulator
-        from sandbox.bootstrap import DEMO_SHOP_DETAILS
         from app.sandbox_mode import DEMO_SHOP
+        from sandbox.bootstrap import DEMO_SHOP_DETAILS
+        from sandbox.shopify_sim import ShopifySimulator
 
         simulator = ShopifySimulator(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET).start()
         simulator.add_shop(DEMO_SHOP, **DEMO_SHOP_DETAILS)

@@ -19,10 +19,18 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 # Phone-like: 7+ digits, possibly with +, spaces, dots, dashes or brackets between them.
 _PHONE_LIKE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+# The shortest phone numbers worth hiding (local numbers) have 7 digits; versions and counts fewer.
+_MIN_PHONE_DIGITS = 7
 
 
 def _number(match: re.Match[str]) -> str:
-    return match.group(0) if _ISO_DATE.fullmatch(match.group(0)) else "[number]"
+    text = match.group(0)
+    if _ISO_DATE.fullmatch(text) or _IPV4.fullmatch(text):
+        return text
+    if sum(ch.isdigit() for ch in text) < _MIN_PHONE_DIGITS:
+        return text
+    return "[number]"
 
 
 def redact(text: str) -> str:

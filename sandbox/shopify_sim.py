@@ -95,7 +95,8 @@ class ShopifySimulator:
         return self.base_url + "/shops/{shop}"
 
     def start(self) -> ShopifySimulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
         self._thread.start()
         return self
 

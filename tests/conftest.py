@@ -22,8 +22,8 @@ from sandbox.shopify_sim import ShopifySimulator, mint_id_token
 from sandbox.webhooks import webhook_headers
 
 API_KEY = "test-api-key"
-API_SECRET = "test-api-secret"
-OLD_API_SECRET = "test-old-api-secret"
+API_SECRET = "test-api-secret-0123456789abcdef0123"
+OLD_API_SECRET = "test-old-api-secret-0123456789abcdef"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ENCRYPTION_KEY = Fernet.generate_key().decode()
@@ -182,12 +182,10 @@ def _flush_queue(application) -> None:
 
     try:
         conn = jobs.redis()
+        # Job ids and periodic keys carry the queue name (jobs.qualified): only this run's keys go.
         keys = list(conn.scan_iter(f"*{application.config['RINGBACK_QUEUE']}*"))
-        keys += list(conn.scan_iter("rq:job:*"))
         if keys:
             conn.delete(*keys)
-        for key in conn.scan_iter("ringback:periodic:*"):
-            conn.delete(key)
     except RedisError:
         pass
 
@@ -280,7 +278,7 @@ def live_server(app):
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.port}"
     server.shutdown()

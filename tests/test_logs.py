@@ -22,3 +22,8 @@ def test_log_records_are_redacted_for_every_handler(caplog):
     assert "jo@example.com" not in caplog.text
     assert "2015550123" not in caplog.text
     assert "[email]" in caplog.text
+
+
+def test_redact_keeps_versions_and_loopback_addresses():
+    line = 'POST http://127.0.0.1:8000/admin/api/2025-10/graphql.json "HTTP/1.1 200"'
+    assert redact(line) == line

@@ -34,23 +34,31 @@ def queue() -> Queue:
     return Queue(current_app.config["RINGBACK_QUEUE"], connection=redis())
 
 
+def qualified(job_id: str) -> str:
+    """Job ids carry the queue name, so deployments (or test runs) sharing a Redis never collide."""
+    return f"{current_app.config['RINGBACK_QUEUE']}_{job_id}".replace(":", "_")
+
+
 def enqueue(func: Callable, *args, job_id: str | None = None, at: datetime | None = None,
             **kwargs) -> Job | None:
     """Queue `func(*args)`, once per `job_id`: returns None if that job is already live."""
     if job_id is not None and is_live(job_id):
         return None
     q = queue()
-    options = {"job_id": job_id, "failure_ttl": 7 * 24 * 3600, "result_ttl": 3600}
+    options = {"job_id": qualified(job_id) if job_id else None,
+               "failure_ttl": 7 * 24 * 3600, "result_ttl": 3600}
     if at is not None:
         return q.enqueue_at(at, func, *args, **options, **kwargs)
     return q.enqueue(func, *args, **options, **kwargs)
 
 
 def try_enqueue(func: Callable, *args, **kwargs) -> bool:
-    """`enqueue`, but a Redis outage is logged instead of raised (the sweepers catch up)."""
+    """`enqueue`, but a Redis outage is logged instead of raised (the sweepers catch up).
+
+    True when a new job was queued; False when one was already live or Redis is down.
+    """
     try:
-        enqueue(func, *args, **kwargs)
-        return True
+        return enqueue(func, *args, **kwargs) is not None
     except RedisError as exc:
         log.warning("queue unavailable, left for the sweeper: %s", type(exc).__name__)
         return False
@@ -58,7 +66,7 @@ def try_enqueue(func: Callable, *args, **kwargs) -> bool:
 
 def is_live(job_id: str) -> bool:
     try:
-        status = Job.fetch(job_id, connection=redis()).get_status(refresh=False)
+        status = Job.fetch(qualified(job_id), connection=redis()).get_status(refresh=False)
     except NoSuchJobError:
         return False
     return status in _LIVE
@@ -67,7 +75,7 @@ def is_live(job_id: str) -> bool:
 def cancel(job_id: str) -> None:
     """Remove a queued or scheduled job if it exists (the job re-checks state anyway)."""
     try:
-        job = Job.fetch(job_id, connection=redis())
+        job = Job.fetch(qualified(job_id), connection=redis())
     except NoSuchJobError:
         return
     if job.get_status(refresh=False) != JobStatus.STARTED:

@@ -36,7 +36,8 @@ def tick(entries: tuple[Periodic, ...] = PERIODIC) -> list[str]:
     queued = []
     for entry in entries:
         # SET NX EX: the first worker to claim this interval enqueues; the others skip.
-        if jobs.redis().set(f"ringback:periodic:{entry.name}", "1", nx=True, ex=entry.every_seconds):
+        if jobs.redis().set(jobs.qualified(f"periodic-{entry.name}"), "1", nx=True,
+                            ex=entry.every_seconds):
             jobs.enqueue(resolve(entry), job_id=f"periodic-{entry.name}")
             queued.append(entry.name)
     return queued
@@ -49,16 +50,16 @@ class Ticker(threading.Thread):
         super().__init__(name="ringback-ticker", daemon=True)
         self._app = app
         self._interval = interval
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             with self._app.app_context():
                 try:
                     tick()
                 except RedisError as exc:
                     log.warning("periodic tick skipped, Redis unavailable: %s", type(exc).__name__)
-            self._stop.wait(self._interval)
+            self._stopping.wait(self._interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()

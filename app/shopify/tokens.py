@@ -26,13 +26,15 @@ def parse_expiry(value: str | None) -> datetime | None:
 
 def store_token(shop: Shop, exchanged) -> ShopToken:
     """Save an exchanged or refreshed token pair on the shop (the caller commits)."""
-    token = shop.token or ShopToken(shop=shop)
+    token = shop.token
+    if token is None:
+        token = ShopToken()
+        shop.token = token  # set from the Shop side so the save cascades into the session
     token.access_token = exchanged.token
     token.expires_at = parse_expiry(exchanged.expires)
     token.refresh_token = exchanged.refresh_token
     token.refresh_token_expires_at = parse_expiry(exchanged.refresh_token_expires)
     token.scope = exchanged.scope or ""
-    shop.token = token
     return token
 
 

@@ -6,6 +6,7 @@ import {
   attributeValue,
   checkPhone,
   consentAttributeChanges,
+  consentCommitted,
   hasCheckoutPhone,
   initialConsent,
   phoneAttributeChange,
@@ -49,6 +50,7 @@ export function ConsentBlock({api}) {
   );
   const [phoneError, setPhoneError] = useState('');
   const savedPhone = useRef(attributeValue(attributes, ATTR.phone) ?? '');
+  const wantedPhone = useRef(savedPhone.current);
   const savingPhone = useRef(false);
   const [, rerender] = useState(0);
 
@@ -63,12 +65,16 @@ export function ConsentBlock({api}) {
     setError('');
     setChecked(next);
     setSaving(true);
-    const ok = await applyAttributeChanges(
-      api,
-      consentAttributeChanges({consented: next, text: wording, at: new Date()}),
-    );
+    const changes = consentAttributeChanges({
+      consented: next,
+      text: wording,
+      at: new Date(),
+    });
+    const {applied} = await applyAttributeChanges(api, changes);
     setSaving(false);
-    if (!ok) {
+    // The box shows what `ringback_consent` holds: a tick that did not reach
+    // `yes` is undone; an untick whose `no` landed stays unticked.
+    if (!consentCommitted(changes, applied)) {
       setChecked(!next);
       setError(translate('consent.save_error'));
     }
@@ -83,17 +89,23 @@ export function ConsentBlock({api}) {
       return;
     }
     setPhoneError('');
-    if (result.value === savedPhone.current || savingPhone.current) return;
+    // Save the latest valid value; values typed during a save follow it.
+    wantedPhone.current = result.value;
+    if (savingPhone.current) return;
     savingPhone.current = true;
-    const ok = await applyAttributeChanges(api, [
-      phoneAttributeChange(result.value),
-    ]);
-    savingPhone.current = false;
-    if (ok) {
-      savedPhone.current = result.value;
-    } else {
-      setPhoneError(translate('consent.phone_save_error'));
+    while (wantedPhone.current !== savedPhone.current) {
+      const value = wantedPhone.current;
+      const {ok} = await applyAttributeChanges(api, [
+        phoneAttributeChange(value),
+      ]);
+      if (!ok) {
+        setPhoneError(translate('consent.phone_save_error'));
+        wantedPhone.current = savedPhone.current;
+        break;
+      }
+      savedPhone.current = value;
     }
+    savingPhone.current = false;
   }
 
   return (

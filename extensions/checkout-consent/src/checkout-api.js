@@ -47,19 +47,23 @@ export function shopName(api) {
 }
 
 /**
- * Applies attribute changes one at a time (the API takes one per call).
- * Resolves to true when all succeeded; false at the first `{type: 'error'}`
- * or thrown error, after which nothing more is written.
+ * Applies attribute changes one at a time (the API takes one per call) and
+ * stops at the first `{type: 'error'}` result or thrown error.
+ *
+ * @returns {Promise<{ok: boolean, applied: number}>} `applied` is how many
+ *   changes, from the first, were applied.
  */
 export async function applyAttributeChanges(api, changes) {
+  let applied = 0;
   for (const change of changes) {
     let result;
     try {
       result = await api.applyAttributeChange(change);
     } catch {
-      return false;
+      return {ok: false, applied};
     }
-    if (!result || result.type !== 'success') return false;
+    if (!result || result.type !== 'success') return {ok: false, applied};
+    applied += 1;
   }
-  return true;
+  return {ok: true, applied};
 }

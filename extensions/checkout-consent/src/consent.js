@@ -81,6 +81,15 @@ export function consentAttributeChanges({consented, text, at}) {
   ];
 }
 
+/**
+ * Whether the `ringback_consent` value itself was written, given how many of
+ * `changes` were applied in order. That value is what the box must show.
+ */
+export function consentCommitted(changes, applied) {
+  const index = changes.findIndex((change) => change.key === ATTR.consent);
+  return index >= 0 && applied > index;
+}
+
 /** The change that stores (or, when blank, removes) the typed phone. */
 export function phoneAttributeChange(phone) {
   return phone

@@ -220,6 +220,32 @@ describe('phone', () => {
     expect(prop(phoneField(), 'error')).toBeUndefined();
   });
 
+  test('a phone changed while the previous one is saving ends with the latest', async () => {
+    let release;
+    const spy = vi.fn(async (change) => {
+      if (change.key === 'ringback_phone' && change.value === '+1 555 010 2030') {
+        await new Promise((resolve) => (release = resolve));
+      }
+      return createResult('applyAttributeChange');
+    });
+    extension.shopify.applyAttributeChange = spy;
+    await extension.render();
+    toggle(true);
+    await waitFor(() => expect(phoneField()).not.toBeNull());
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(3));
+
+    typePhone('+1 555 010 2030');
+    await waitFor(() => expect(release).toBeDefined());
+    typePhone('+1 555 010 9999');
+    release();
+
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(5));
+    expect(spy.mock.calls.slice(3).map(([c]) => c.value)).toEqual([
+      '+1 555 010 2030',
+      '+1 555 010 9999',
+    ]);
+  });
+
   test('an obviously invalid phone shows an error and is not written', async () => {
     const spy = successfulWrites();
     await extension.render();
@@ -368,6 +394,27 @@ describe('when attributes cannot be written', () => {
 
     await waitFor(() => expect(banners()).toHaveLength(1));
     expect(isChecked(checkbox())).toBe(true);
+  });
+
+  test('an untick whose "no" landed stays unticked even if a later write fails', async () => {
+    extension.shopify.attributes.value = [
+      {key: 'ringback_consent', value: 'yes'},
+      {key: 'ringback_consent_text', value: defaultWording('en', SHOP)},
+    ];
+    const spy = vi.fn(async (change) =>
+      change.key === 'ringback_consent'
+        ? createResult('applyAttributeChange')
+        : createResult('applyAttributeChange', {type: 'error', message: 'x'}),
+    );
+    extension.shopify.applyAttributeChange = spy;
+    await extension.render();
+
+    toggle(false);
+
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(isDisabled(checkbox())).toBe(false));
+    expect(isChecked(checkbox())).toBe(false);
+    expect(banners()).toHaveLength(0);
   });
 
   test('a failed phone write shows an error', async () => {

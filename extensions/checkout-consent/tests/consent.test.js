@@ -4,6 +4,7 @@ import {
   attributeValue,
   checkPhone,
   consentAttributeChanges,
+  consentCommitted,
   hasCheckoutPhone,
   initialConsent,
   isoUtc,
@@ -142,9 +143,10 @@ describe('attribute changes', () => {
         return change.key === 'b' ? {type: 'error', message: 'x'} : {type: 'success'};
       },
     };
-    const ok = await applyAttributeChanges(api, [{key: 'a'}, {key: 'b'}, {key: 'c'}]);
-    expect(ok).toBe(false);
+    const result = await applyAttributeChanges(api, [{key: 'a'}, {key: 'b'}, {key: 'c'}]);
+    expect(result).toEqual({ok: false, applied: 1});
     expect(seen).toEqual(['a', 'b']);
+    expect(await applyAttributeChanges(api, [{key: 'a'}, {key: 'c'}])).toEqual({ok: true, applied: 2});
   });
 
   test('applyAttributeChanges treats a throw or no result as failure', async () => {
@@ -155,10 +157,17 @@ describe('attribute changes', () => {
         }},
         [{key: 'a'}],
       ),
-    ).toBe(false);
+    ).toEqual({ok: false, applied: 0});
     expect(
       await applyAttributeChanges({applyAttributeChange: async () => undefined}, [{key: 'a'}]),
-    ).toBe(false);
+    ).toEqual({ok: false, applied: 0});
+  });
+
+  test('consentCommitted: tick needs all three, untick only the first', () => {
+    const tick = consentAttributeChanges({consented: true, text: 'T', at: new Date()});
+    const untick = consentAttributeChanges({consented: false, text: 'T', at: new Date()});
+    expect([0, 1, 2, 3].map((n) => consentCommitted(tick, n))).toEqual([false, false, false, true]);
+    expect([0, 1, 2, 3].map((n) => consentCommitted(untick, n))).toEqual([false, true, true, true]);
   });
 });
 
