@@ -109,6 +109,7 @@ describe('cart-page consent block (Chromium)', () => {
         ringback_consent: 'yes',
         ringback_consent_text: shown,
         ringback_consent_at: expect.stringMatching(ISO_UTC),
+        ringback_consent_source: 'cart',
       },
     });
     const at = Date.parse(request.body.attributes.ringback_consent_at);
@@ -118,6 +119,7 @@ describe('cart-page consent block (Chromium)', () => {
     expect(await page.isChecked(CHECKBOX)).toBe(true);
     expect(await page.isVisible(ERROR)).toBe(false);
     expect(storefront.state.attributes.ringback_consent).toBe('yes');
+    expect(storefront.state.attributes.ringback_consent_source).toBe('cart');
   });
 
   test('untick → no', async () => {
@@ -133,6 +135,13 @@ describe('cart-page consent block (Chromium)', () => {
     expect(attributes.ringback_consent).toBe('no');
     expect(attributes.ringback_consent_at).toMatch(ISO_UTC);
     expect(attributes.ringback_consent_text).toBe(wording('en', SHOP));
+    expect(attributes.ringback_consent_source).toBe('cart');
+    expect(Object.keys(attributes).sort()).toEqual([
+      'ringback_consent',
+      'ringback_consent_at',
+      'ringback_consent_source',
+      'ringback_consent_text',
+    ]);
     await settled();
     expect(await page.isChecked(CHECKBOX)).toBe(false);
     expect(storefront.state.attributes.ringback_consent).toBe('no');

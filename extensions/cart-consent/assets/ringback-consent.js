@@ -8,6 +8,7 @@
  *   ringback_consent_text  the exact wording shown next to the box
  *   ringback_consent_at    ISO-8601 UTC time of the tick or untick
  *   ringback_phone         optional phone typed by the buyer
+ *   ringback_consent_source  "cart": which surface asked (the checkout block writes "checkout")
  *
  * window.RingbackConsent.init(rootElement) wires one block; blocks found in
  * the page are wired automatically (and again when the theme editor reloads
@@ -114,6 +115,7 @@
         ringback_consent: next ? 'yes' : 'no',
         ringback_consent_text: wording(),
         ringback_consent_at: new Date().toISOString(),
+        ringback_consent_source: 'cart',
       };
       showError(errorElement, '');
       checkbox.disabled = true;

@@ -7,7 +7,12 @@ export const ATTR = Object.freeze({
   text: 'ringback_consent_text',
   at: 'ringback_consent_at',
   phone: 'ringback_phone',
+  // Not in the contract's four: tells the backend's ledger which surface asked.
+  source: 'ringback_consent_source',
 });
+
+/** Value of `ringback_consent_source` written by this extension. */
+export const SOURCE = 'checkout';
 
 /** Locale key of the default consent wording (locales/*.json). */
 export const DEFAULT_TEXT_KEY = 'consent.default_text';
@@ -69,6 +74,7 @@ export function consentAttributeChanges({consented, text, at}) {
   const update = (key, value) => ({type: 'updateAttribute', key, value});
   if (consented) {
     return [
+      update(ATTR.source, SOURCE),
       update(ATTR.text, text),
       update(ATTR.at, timestamp),
       update(ATTR.consent, 'yes'),
@@ -78,6 +84,7 @@ export function consentAttributeChanges({consented, text, at}) {
     update(ATTR.consent, 'no'),
     update(ATTR.at, timestamp),
     update(ATTR.text, text),
+    update(ATTR.source, SOURCE),
   ];
 }
 

@@ -20,6 +20,12 @@ const extension = getExtension(TARGET);
 
 const SHOP = 'Acme Outdoor';
 
+/**
+ * `applyAttributeChange` calls for one tick or untick: ringback_consent_source,
+ * ringback_consent_text, ringback_consent_at and ringback_consent.
+ */
+const CONSENT_WRITES = 4;
+
 function checkbox() {
   return document.body.querySelector('s-checkbox');
 }
@@ -84,25 +90,32 @@ describe('consent checkbox', () => {
     expect(banners()).toHaveLength(0);
   });
 
-  test('ticking writes the three attributes with the shown wording', async () => {
+  test('ticking writes the four attributes with the shown wording and the checkout source', async () => {
     const spy = successfulWrites();
     await extension.render();
     const before = Date.now();
 
     toggle(true);
 
-    await waitFor(() => expect(spy).toHaveBeenCalledTimes(3));
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
     const changes = spy.mock.calls.map(([change]) => change);
     expect(changes.every((c) => c.type === 'updateAttribute')).toBe(true);
+    expect(changes.map((c) => c.key)).toEqual([
+      'ringback_consent_source',
+      'ringback_consent_text',
+      'ringback_consent_at',
+      'ringback_consent',
+    ]);
     const values = written(spy);
     expect(values.ringback_consent).toBe('yes');
+    expect(values.ringback_consent_source).toBe('checkout');
     expect(values.ringback_consent_text).toBe(shownWording());
     expect(values.ringback_consent_text).toBe(defaultWording('en', SHOP));
     expect(values.ringback_consent_at).toMatch(ISO_UTC);
     const at = Date.parse(values.ringback_consent_at);
     expect(at).toBeGreaterThanOrEqual(before - 1);
     expect(at).toBeLessThanOrEqual(Date.now() + 1);
-    // `yes` is written last, after the wording and the time.
+    // `yes` is written last, after the source, the wording and the time.
     expect(changes.at(-1)).toEqual({
       type: 'updateAttribute',
       key: 'ringback_consent',
@@ -117,14 +130,14 @@ describe('consent checkbox', () => {
     await extension.render();
 
     toggle(true);
-    await waitFor(() => expect(spy).toHaveBeenCalledTimes(3));
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
     await waitFor(() => expect(isDisabled(checkbox())).toBe(false));
     spy.mockClear();
     const before = Date.now();
 
     toggle(false);
 
-    await waitFor(() => expect(spy).toHaveBeenCalledTimes(3));
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
     const changes = spy.mock.calls.map(([change]) => change);
     // The withdrawal goes first.
     expect(changes[0]).toEqual({
@@ -137,6 +150,13 @@ describe('consent checkbox', () => {
     expect(values.ringback_consent_at).toMatch(ISO_UTC);
     expect(Date.parse(values.ringback_consent_at)).toBeGreaterThanOrEqual(before - 1);
     expect(values.ringback_consent_text).toBe(shownWording());
+    expect(values.ringback_consent_source).toBe('checkout');
+    expect(changes.map((c) => c.key)).toEqual([
+      'ringback_consent',
+      'ringback_consent_at',
+      'ringback_consent_text',
+      'ringback_consent_source',
+    ]);
     await waitFor(() => expect(isChecked(checkbox())).toBe(false));
   });
 
@@ -156,7 +176,7 @@ describe('consent checkbox', () => {
 
     toggle(true);
 
-    await waitFor(() => expect(spy).toHaveBeenCalledTimes(3));
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
     expect(written(spy).ringback_consent_text).toBe(expected);
     expect(written(spy).ringback_consent).toBe('yes');
   });
@@ -203,7 +223,7 @@ describe('phone', () => {
     toggle(true);
     await waitFor(() => expect(phoneField()).not.toBeNull());
     expect(prop(phoneField(), 'label')).toBe('Mobile number for calls and texts');
-    await waitFor(() => expect(spy).toHaveBeenCalledTimes(3));
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
     spy.mockClear();
 
     typePhone('  +1 (555) 010-2030 ');
@@ -232,15 +252,15 @@ describe('phone', () => {
     await extension.render();
     toggle(true);
     await waitFor(() => expect(phoneField()).not.toBeNull());
-    await waitFor(() => expect(spy).toHaveBeenCalledTimes(3));
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
 
     typePhone('+1 555 010 2030');
     await waitFor(() => expect(release).toBeDefined());
     typePhone('+1 555 010 9999');
     release();
 
-    await waitFor(() => expect(spy).toHaveBeenCalledTimes(5));
-    expect(spy.mock.calls.slice(3).map(([c]) => c.value)).toEqual([
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES + 2));
+    expect(spy.mock.calls.slice(CONSENT_WRITES).map(([c]) => c.value)).toEqual([
       '+1 555 010 2030',
       '+1 555 010 9999',
     ]);
@@ -251,7 +271,7 @@ describe('phone', () => {
     await extension.render();
     toggle(true);
     await waitFor(() => expect(phoneField()).not.toBeNull());
-    await waitFor(() => expect(spy).toHaveBeenCalledTimes(3));
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
     spy.mockClear();
 
     typePhone('call me maybe');
@@ -377,6 +397,23 @@ describe('when attributes cannot be written', () => {
     expect(isChecked(checkbox())).toBe(false);
   });
 
+  test('a tick whose "yes" fails after the other writes landed reverts', async () => {
+    const spy = vi.fn(async (change) =>
+      change.key === 'ringback_consent'
+        ? createResult('applyAttributeChange', {type: 'error', message: 'x'})
+        : createResult('applyAttributeChange'),
+    );
+    extension.shopify.applyAttributeChange = spy;
+    await extension.render();
+
+    toggle(true);
+
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
+    await waitFor(() => expect(banners()).toHaveLength(1));
+    expect(isChecked(checkbox())).toBe(false);
+    expect(phoneField()).toBeNull();
+  });
+
   test('a failed untick reverts to ticked and says so', async () => {
     extension.shopify.attributes.value = [
       {key: 'ringback_consent', value: 'yes'},
@@ -421,7 +458,7 @@ describe('when attributes cannot be written', () => {
     let calls = 0;
     extension.shopify.applyAttributeChange = vi.fn(async () => {
       calls += 1;
-      return calls <= 3
+      return calls <= CONSENT_WRITES
         ? createResult('applyAttributeChange')
         : createResult('applyAttributeChange', {type: 'error', message: 'x'});
     });
@@ -462,8 +499,9 @@ describe('locale selection', () => {
     expect(shownWording()).toBe(expected);
 
     toggle(true);
-    await waitFor(() => expect(spy).toHaveBeenCalledTimes(3));
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
     expect(written(spy).ringback_consent_text).toBe(expected);
+    expect(written(spy).ringback_consent_source).toBe('checkout');
   });
 
   test('the merchant override is used in every language', async () => {

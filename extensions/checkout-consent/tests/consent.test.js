@@ -1,6 +1,7 @@
 import {describe, expect, test} from 'vitest';
 
 import {
+  ATTR,
   attributeValue,
   checkPhone,
   consentAttributeChanges,
@@ -12,6 +13,7 @@ import {
   phoneAttributeChange,
   resolveConsentText,
   resolveStoreName,
+  SOURCE,
 } from '../src/consent.js';
 import {applyAttributeChanges, canUpdateAttributes, checkoutPhones} from '../src/checkout-api.js';
 import {createTranslate, defaultWording, loadLocales, ISO_UTC} from './helpers.js';
@@ -103,8 +105,9 @@ describe('resolveConsentText', () => {
 describe('attribute changes', () => {
   const at = new Date('2026-11-22T13:05:09.123Z');
 
-  test('tick: wording, time, then yes', () => {
+  test('tick: source, wording, time, then yes', () => {
     expect(consentAttributeChanges({consented: true, text: 'T', at})).toEqual([
+      {type: 'updateAttribute', key: 'ringback_consent_source', value: 'checkout'},
       {type: 'updateAttribute', key: 'ringback_consent_text', value: 'T'},
       {type: 'updateAttribute', key: 'ringback_consent_at', value: '2026-11-22T13:05:09.123Z'},
       {type: 'updateAttribute', key: 'ringback_consent', value: 'yes'},
@@ -118,7 +121,26 @@ describe('attribute changes', () => {
       'ringback_consent',
       'ringback_consent_at',
       'ringback_consent_text',
+      'ringback_consent_source',
     ]);
+    expect(changes.at(-1)).toEqual({
+      type: 'updateAttribute',
+      key: 'ringback_consent_source',
+      value: 'checkout',
+    });
+  });
+
+  test('the checkout extension marks itself as the source', () => {
+    expect(ATTR.source).toBe('ringback_consent_source');
+    expect(SOURCE).toBe('checkout');
+    for (const consented of [true, false]) {
+      const sources = consentAttributeChanges({consented, text: 'T', at}).filter(
+        (c) => c.key === 'ringback_consent_source',
+      );
+      expect(sources).toEqual([
+        {type: 'updateAttribute', key: 'ringback_consent_source', value: 'checkout'},
+      ]);
+    }
   });
 
   test('isoUtc is ISO-8601 in UTC', () => {
@@ -163,11 +185,23 @@ describe('attribute changes', () => {
     ).toEqual({ok: false, applied: 0});
   });
 
-  test('consentCommitted: tick needs all three, untick only the first', () => {
+  test('consentCommitted: tick needs all four, untick only the first', () => {
     const tick = consentAttributeChanges({consented: true, text: 'T', at: new Date()});
     const untick = consentAttributeChanges({consented: false, text: 'T', at: new Date()});
-    expect([0, 1, 2, 3].map((n) => consentCommitted(tick, n))).toEqual([false, false, false, true]);
-    expect([0, 1, 2, 3].map((n) => consentCommitted(untick, n))).toEqual([false, true, true, true]);
+    expect([0, 1, 2, 3, 4].map((n) => consentCommitted(tick, n))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+    ]);
+    expect([0, 1, 2, 3, 4].map((n) => consentCommitted(untick, n))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });
 
