@@ -8,4 +8,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def register_routes() -> None:
     """Import every module that adds routes to the blueprint (each feature owns its routes)."""
     from app.api import shop  # noqa: F401
+    from app.consent import api as consent_api  # noqa: F401
+    from app.recovery import api as recovery_api  # noqa: F401
     from app.shops import api as settings_api  # noqa: F401

@@ -1,0 +1,119 @@
+"""What the rest of the app asks the ledger: may we call or text this checkout's shopper, this number?
+
+Rules: per channel, the latest statement (by `consented_at`, then id) decides; only a well-formed
+"yes" with a valid phone grants; a suppression always wins; native Shopify SMS consent never grants
+calls. A checkout's consent also ends when the same number later said "no" anywhere in the shop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+
+from app.consent.models import Channels, ConsentEvent
+from app.consent.phones import normalise
+from app.consent.suppression import is_hash_suppressed, is_suppressed, phone_hash, suppress
+from app.extensions import db
+
+CHANNELS = ("call", "sms")
+# The stored `channels` values that cover each channel.
+COVERING = {"call": (Channels.CALL_AND_SMS,), "sms": (Channels.CALL_AND_SMS, Channels.SMS)}
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    call: bool
+    sms: bool
+    phone_e164: str | None
+    wording: str | None
+    consented_at: datetime | None
+
+
+NO_CONSENT = ConsentState(call=False, sms=False, phone_e164=None, wording=None, consented_at=None)
+
+
+def consent_for_checkout(shop_id: int, checkout_token: str) -> ConsentState:
+    """The consent given at one checkout, still standing now; no events → all False."""
+    deciding = {ch: _latest(shop_id, ch, ConsentEvent.checkout_token == checkout_token)
+                for ch in CHANNELS}
+    anchor = _anchor(deciding.values())
+    if anchor is None:
+        return NO_CONSENT
+    allowed = {ch: _grants(ev) and ev.phone_hash == anchor.phone_hash
+               and _phone_allows(shop_id, anchor.phone_hash, ch) for ch, ev in deciding.items()}
+    return _state(allowed, anchor)
+
+
+def consent_for_phone(shop_id: int, phone_e164: str) -> ConsentState:
+    """The consent standing for a number across the shop's checkouts; none → all False."""
+    hashed = _hash(phone_e164)
+    if hashed is None:
+        return NO_CONSENT
+    deciding = {ch: _latest(shop_id, ch, ConsentEvent.phone_hash == hashed) for ch in CHANNELS}
+    allowed = {ch: _grants(ev) and not is_hash_suppressed(shop_id, hashed, ch)
+               for ch, ev in deciding.items()}
+    anchor = _anchor(ev for ch, ev in deciding.items() if allowed[ch])
+    return _state(allowed, anchor) if anchor is not None else NO_CONSENT
+
+
+def ledger_query(shop_id: int, *, phone_e164: str | None = None,
+                 checkout_token: str | None = None) -> Select:
+    """The shop's ledger, newest first, optionally for one number and/or one checkout."""
+    query = select(ConsentEvent).where(ConsentEvent.shop_id == shop_id)
+    if phone_e164 is not None:
+        query = query.where(ConsentEvent.phone_hash == phone_hash(phone_e164))
+    if checkout_token is not None:
+        query = query.where(ConsentEvent.checkout_token == checkout_token)
+    return query.order_by(ConsentEvent.id.desc())
+
+
+def ledger_page(shop_id: int, *, phone_e164: str | None = None, checkout_token: str | None = None,
+                page: int = 1, per_page: int = 50) -> tuple[list[ConsentEvent], int | None]:
+    """One page of `ledger_query` and the next page's number (None on the last page)."""
+    query = ledger_query(shop_id, phone_e164=phone_e164, checkout_token=checkout_token)
+    rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page)).scalars().all()
+    return list(rows[:per_page]), page + 1 if len(rows) > per_page else None
+
+
+def _latest(shop_id: int, channel: str, condition) -> ConsentEvent | None:
+    return db.session.execute(
+        select(ConsentEvent)
+        .where(ConsentEvent.shop_id == shop_id, condition,
+               ConsentEvent.channels.in_([str(c) for c in COVERING[channel]]))
+        .order_by(ConsentEvent.consented_at.desc(), ConsentEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _grants(event: ConsentEvent | None) -> bool:
+    return event is not None and event.granted and event.phone_hash is not None
+
+
+def _anchor(events) -> ConsentEvent | None:
+    """The latest granting statement: its phone is the one consent is about."""
+    granting = [ev for ev in events if _grants(ev)]
+    return max(granting, key=lambda ev: (ev.consented_at, ev.id), default=None)
+
+
+def _phone_allows(shop_id: int, hashed: str, channel: str) -> bool:
+    """No later "no" for this number anywhere in the shop, and no suppression."""
+    latest = _latest(shop_id, channel, ConsentEvent.phone_hash == hashed)
+    return _grants(latest) and not is_hash_suppressed(shop_id, hashed, channel)
+
+
+def _state(allowed: dict[str, bool], anchor: ConsentEvent) -> ConsentState:
+    if not any(allowed.values()):
+        return NO_CONSENT
+    return ConsentState(call=allowed["call"], sms=allowed["sms"], phone_e164=anchor.phone_e164,
+                        wording=anchor.wording, consented_at=anchor.consented_at)
+
+
+def _hash(phone: str) -> str | None:
+    result = normalise(phone)
+    return phone_hash(result.e164) if result.is_valid and result.e164 else None
+
+
+__all__ = ["ConsentState", "NO_CONSENT", "consent_for_checkout", "consent_for_phone", "is_suppressed",
+           "ledger_page", "ledger_query", "suppress"]
