@@ -30,6 +30,7 @@ def register_extensions(app: Flask) -> None:
     logs.configure(app)
     crypto.init_app(app)
     db.init_app(app)
+    _configure_sqlite(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     jobs.init_app(app)
     _import_models()
@@ -39,11 +40,12 @@ def register_blueprints(app: Flask) -> None:
     from app import api, health
     from app.api import openapi  # noqa: F401 - registers /api/openapi.json
     from app.home.routes import bp as home_bp
+    from app.recovery.links import bp as recovery_links_bp
     from app.shopify.oauth import bp as oauth_bp
     from app.shopify.webhooks.routes import bp as webhooks_bp
 
     api.register_routes()
-    for blueprint in (health.bp, home_bp, oauth_bp, webhooks_bp, api.bp):
+    for blueprint in (health.bp, home_bp, oauth_bp, webhooks_bp, api.bp, recovery_links_bp):
         app.register_blueprint(blueprint)
     if app.config["SANDBOX"]:
         from app.sandbox_mode import bp as sandbox_bp
@@ -53,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_webhook_handlers() -> None:
     """Import the modules whose `@handles(topic)` functions process webhooks."""
+    from app.recovery import intake  # noqa: F401
     from app.shopify.webhooks import handlers  # noqa: F401
 
 
@@ -66,6 +69,30 @@ def register_commands(app: Flask) -> None:
     from app.cli import register_commands as register
 
     register(app)
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """Make SQLite behave like the PostgreSQL the app is built for: real transactions, cascades."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        # WAL: readers never block a writer (the web app, the worker and token refresh share the
+        # file); foreign keys: ON DELETE CASCADE must hold here as it does on PostgreSQL.
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
 
 
 def _import_models() -> None:

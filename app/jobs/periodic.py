@@ -23,6 +23,7 @@ class Periodic:
 
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("webhook-sweep", "app.shopify.webhooks.processing:sweep", 30),
+    Periodic("contact-sweep", "app.recovery.sweeper:sweep", 30),
 )
 
 

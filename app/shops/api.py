@@ -38,7 +38,7 @@ def put_settings():
     except schema.SettingsError as exc:
         return jsonify({"error": "invalid_settings", "errors": exc.errors}), 422
     if g.shop.settings is None:
-        g.shop.settings = ShopSettings(shop=g.shop, values={})
+        g.shop.settings = ShopSettings(values={})  # from the Shop side, so the save cascades
     g.shop.settings.values = merged
     db.session.commit()
     return jsonify(merged)

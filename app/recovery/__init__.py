@@ -1,0 +1,1 @@
+"""Recovery engine: checkout intake, the contact policy, scheduling on RQ, and attribution."""

@@ -1,0 +1,97 @@
+"""Orders complete checkouts, whichever webhook arrives first: match by checkout token, then cart
+token, then the same customer (email or phone) within 48 hours ("bought elsewhere")."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.recovery import scheduler
+from app.recovery.models import Checkout, MatchKind, Order
+
+# An order by the same customer this long after a checkout's last update still means "they bought".
+BOUGHT_ELSEWHERE_WINDOW = timedelta(hours=48)
+ORDER_COMPLETED = "order"
+CHECKOUT_COMPLETED = "checkout_completed"
+
+
+def checkouts_for_order(order: Order) -> tuple[list[Checkout], str | None]:
+    """The open checkouts an order completes, the one it came from first, and how they matched."""
+    for kind, condition in ((MatchKind.CHECKOUT_TOKEN, _eq(Checkout.token, order.checkout_token)),
+                            (MatchKind.CART_TOKEN, _eq(Checkout.cart_token, order.cart_token))):
+        if condition is None:
+            continue
+        found = _checkouts(order.shop_id, condition)
+        if found:
+            return found[:1], kind
+    same_customer = _same_customer(Checkout, order.email_hash, order.phone_hash)
+    if same_customer is None:
+        return [], None
+    candidates = _checkouts(order.shop_id, same_customer, Checkout.completed_at.is_(None))
+    found = [c for c in candidates if _within_window(c, order.ordered_at)]
+    return found, (MatchKind.CUSTOMER if found else None)
+
+
+def order_for_checkout(checkout: Checkout) -> tuple[Order | None, str | None]:
+    """An order already stored that completes this (just arrived) checkout, and how it matched."""
+    for kind, condition in ((MatchKind.CHECKOUT_TOKEN, _eq(Order.checkout_token, checkout.token)),
+                            (MatchKind.CART_TOKEN, _eq(Order.cart_token, checkout.cart_token))):
+        if condition is not None:
+            order = _first_order(checkout.shop_id, condition)
+            if order is not None:
+                return order, kind
+    same_customer = _same_customer(Order, checkout.email_hash, checkout.phone_hash)
+    if same_customer is not None:
+        for order in _orders(checkout.shop_id, same_customer):
+            if _within_window(checkout, order.ordered_at):
+                return order, MatchKind.CUSTOMER
+    return None, None
+
+
+def complete(checkout: Checkout, at: datetime, order: Order | None = None, kind: str | None = None
+             ) -> list[str]:
+    """Mark the checkout completed and cancel its pending contacts; returns job ids to drop."""
+    if checkout.completed_at is None:
+        checkout.completed_at = at
+    if order is not None and order.checkout_id is None:
+        order.checkout_id = checkout.id
+        order.match_kind = kind
+    reason = ORDER_COMPLETED if order is not None else CHECKOUT_COMPLETED
+    return scheduler.cancel_checkout(checkout, reason, at)
+
+
+def _within_window(checkout: Checkout, ordered_at: datetime) -> bool:
+    started = checkout.shopify_created_at or checkout.created_at
+    last = checkout.shopify_updated_at or started
+    return started <= ordered_at <= last + BOUGHT_ELSEWHERE_WINDOW
+
+
+def _eq(column, value):
+    return column == value if value else None
+
+
+def _same_customer(model, email_hash: str | None, phone_hash: str | None):
+    conditions = [column == value for column, value in ((model.email_hash, email_hash),
+                                                        (model.phone_hash, phone_hash)) if value]
+    return or_(*conditions) if conditions else None
+
+
+def _checkouts(shop_id: int, *conditions) -> list[Checkout]:
+    return list(db.session.execute(
+        select(Checkout).where(Checkout.shop_id == shop_id, *conditions)
+        .order_by(Checkout.shopify_updated_at.desc().nulls_last(), Checkout.id.desc()).with_for_update()
+    ).scalars())
+
+
+def _first_order(shop_id: int, condition) -> Order | None:
+    return db.session.execute(
+        select(Order).where(Order.shop_id == shop_id, condition).order_by(Order.ordered_at).limit(1)
+    ).scalar_one_or_none()
+
+
+def _orders(shop_id: int, condition) -> list[Order]:
+    return list(db.session.execute(
+        select(Order).where(Order.shop_id == shop_id, condition).order_by(Order.ordered_at)
+    ).scalars())

@@ -1,0 +1,202 @@
+"""The policy's plan as ContactAttempt rows (the source of truth) and RQ jobs that deliver them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from redis.exceptions import RedisError
+from sqlalchemy import select, update
+
+from app import jobs
+from app.consent.models import Suppression
+from app.crypto import lookup_hash
+from app.dbtypes import utcnow
+from app.extensions import db
+from app.recovery import clock, holdout, policy
+from app.recovery.facts import facts_for, holdout_secret, settings_for
+from app.recovery.models import AttemptStatus, Checkout, ContactAttempt, job_id
+from app.shops.models import Shop
+
+log = logging.getLogger(__name__)
+
+# The job function, by name: RQ imports it in the worker (and this module need not import it).
+JOB_FUNC = "app.recovery.jobs.run_attempt"
+# A checkout never gets more planned rows than this, whatever the policy says: a guard against a
+# plan that keeps being skipped (each skip re-plans) turning into an endless chain.
+MAX_PLANNED_ATTEMPTS = 20
+HOLDOUT_REASON = "holdout"
+OPTED_OUT = "opt_out"
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An attempt whose job must be (re)queued once the transaction that planned it commits."""
+
+    attempt_id: int
+    job_id: str
+    at: datetime
+    replaces: bool = False  # the attempt was moved: its old job (if any) must go first
+
+
+def plan(checkout: Checkout, shop: Shop, now: datetime, *,
+         not_before: datetime | None = None) -> Queued | None:
+    """Make the checkout's one pending attempt match the policy's next step; flushes, never commits.
+
+    A pending attempt the policy no longer wants is canceled here; its job, if it still runs, finds
+    the row canceled and does nothing. `not_before` plans as of a later moment (after a skip).
+    """
+    facts = facts_for(checkout, shop, now)
+    settings = settings_for(shop)
+    _decide_holdout(checkout, shop, facts, settings)
+    pending = _pending(checkout)
+    planned_from = max(now, not_before) if not_before else now
+    decision = _next_step(checkout, replace(facts, holdout=bool(checkout.holdout)), settings, planned_from)
+    if isinstance(decision, policy.Stop):
+        if pending is not None:
+            _cancel_rows([pending], decision.reason, now)
+        return None
+    if pending is not None:
+        return _move(pending, decision.channel, decision.at)
+    if len(checkout.attempts) >= MAX_PLANNED_ATTEMPTS:
+        log.warning("checkout %s reached %d planned attempts; no more", checkout.id, MAX_PLANNED_ATTEMPTS)
+        return None
+    return _add(checkout, decision.channel, decision.at)
+
+
+def enqueue(queued: Queued) -> bool:
+    """Queue (or re-queue) an attempt's job after commit; a Redis outage is left to the sweeper."""
+    if queued.replaces:
+        drop_jobs([queued.job_id])
+    return jobs.try_enqueue(JOB_FUNC, queued.attempt_id, job_id=queued.job_id, at=queue_time(queued.at))
+
+
+def queue_time(due: datetime) -> datetime | None:
+    """When to hand a job to RQ: None (at once) when already due, else `due` rounded up to a whole
+    second, because RQ's scheduler keeps whole seconds and would otherwise run it a fraction early.
+    Queue time is real time: RQ's scheduler runs on it, whatever the policy clock says."""
+    if due <= utcnow():
+        return None
+    return due.replace(microsecond=0) + (timedelta(seconds=1) if due.microsecond else timedelta(0))
+
+
+def cancel_checkout(checkout: Checkout, reason: str, now: datetime | None = None) -> list[str]:
+    """Cancel every pending attempt of a checkout; returns the job ids to drop after commit."""
+    return _cancel_where(ContactAttempt.checkout_id == checkout.id, reason, now)
+
+
+def cancel_shop(shop_id: int, reason: str, now: datetime | None = None) -> list[str]:
+    """Cancel every pending attempt of a shop (uninstall)."""
+    return _cancel_where(ContactAttempt.shop_id == shop_id, reason, now)
+
+
+def cancel_phone(shop_id: int, phone_e164: str, reason: str, now: datetime | None = None) -> list[str]:
+    """Cancel every pending attempt to a number (opt-out); flushes, never commits."""
+    checkouts = select(Checkout.id).where(Checkout.shop_id == shop_id,
+                                          Checkout.phone_hash == lookup_hash(phone_e164))
+    return _cancel_where(ContactAttempt.checkout_id.in_(checkouts), reason, now)
+
+
+def cancel_suppressed(now: datetime | None = None) -> list[str]:
+    """Cancel pending attempts to numbers on the do-not-contact list, whatever path put them there."""
+    listed = select(Suppression.id).where(Suppression.shop_id == Checkout.shop_id,
+                                          Suppression.phone_hash == Checkout.phone_hash)
+    checkouts = select(Checkout.id).where(listed.exists())
+    return _cancel_where(ContactAttempt.checkout_id.in_(checkouts), OPTED_OUT, now)
+
+
+def drop_jobs(job_ids: list[str]) -> None:
+    """Remove queued jobs, best effort: a job that survives re-checks its row and does nothing."""
+    try:
+        for each in job_ids:
+            jobs.cancel(each)
+    except RedisError as exc:
+        log.warning("could not drop %d queued contact jobs: %s", len(job_ids), type(exc).__name__)
+
+
+def record_outcome(attempt_id: int, outcome: str, now: datetime | None = None) -> bool:
+    """A channel reports how a dispatched attempt ended; plans the next step and commits."""
+    now = now or clock.now()
+    changed = db.session.execute(
+        update(ContactAttempt)
+        .where(ContactAttempt.id == attempt_id, ContactAttempt.status == AttemptStatus.DISPATCHED)
+        .values(status=AttemptStatus.COMPLETED, outcome=outcome[:32], finished_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    queued = None
+    if changed:
+        attempt = db.session.get(ContactAttempt, attempt_id)
+        db.session.refresh(attempt)
+        checkout = attempt.checkout
+        queued = plan(checkout, db.session.get(Shop, checkout.shop_id), now)
+    db.session.commit()
+    if queued is not None:
+        enqueue(queued)
+    return bool(changed)
+
+
+def _next_step(checkout: Checkout, facts, settings, now: datetime):
+    if any(a.status == AttemptStatus.AWAITING_CHANNEL for a in checkout.attempts):
+        # Nothing could deliver the last allowed contact; wait for a sender rather than re-plan.
+        return policy.Stop("awaiting_channel")
+    if not checkout.holdout:
+        return policy.plan_next(facts, settings, now)
+    if any(a.status == AttemptStatus.WITHHELD for a in checkout.attempts):
+        return policy.Stop(HOLDOUT_REASON)
+    # A holdout checkout still gets a (never delivered) first attempt at the time it would have been
+    # contacted: its job records `withheld`, which is what makes the holdout arm comparable for lift.
+    return policy.plan_next(replace(facts, holdout=False), settings, now)
+
+
+def _decide_holdout(checkout: Checkout, shop: Shop, facts, settings) -> None:
+    """Once a checkout is first eligible, put it in or out of the holdout for good."""
+    if checkout.holdout is not None:
+        return
+    if policy.eligibility(replace(facts, holdout=False), settings) is not None:
+        return
+    checkout.holdout = holdout.is_holdout(holdout_secret(), shop.domain, checkout.token,
+                                          settings.holdout_percent)
+
+
+def _pending(checkout: Checkout) -> ContactAttempt | None:
+    return next((a for a in checkout.attempts if a.status == AttemptStatus.SCHEDULED), None)
+
+
+def _add(checkout: Checkout, channel: str, at: datetime) -> Queued:
+    seq = max((a.seq for a in checkout.attempts), default=0) + 1
+    attempt = ContactAttempt(checkout_id=checkout.id, shop_id=checkout.shop_id, seq=seq, channel=channel,
+                             scheduled_at=at, status=AttemptStatus.SCHEDULED)
+    checkout.attempts.append(attempt)
+    db.session.flush()
+    return Queued(attempt.id, attempt.job_id, at)
+
+
+def _move(pending: ContactAttempt, channel: str, at: datetime) -> Queued | None:
+    """The plan changed (e.g. the cart was updated): move the pending attempt, same row and job id."""
+    if pending.channel == channel and pending.scheduled_at == at:
+        return None  # a duplicate or replayed webhook: the plan is already in place
+    pending.channel = channel
+    pending.scheduled_at = at
+    db.session.flush()
+    return Queued(pending.id, pending.job_id, at, replaces=True)
+
+
+def _cancel_where(condition, reason: str, now: datetime | None) -> list[str]:
+    rows = db.session.execute(
+        select(ContactAttempt).where(condition, ContactAttempt.status == AttemptStatus.SCHEDULED)
+    ).scalars().all()
+    return _cancel_rows(rows, reason, now or clock.now())
+
+
+def _cancel_rows(rows, reason: str, now: datetime) -> list[str]:
+    for row in rows:
+        row.status = AttemptStatus.CANCELED
+        row.reason = reason[:64]
+        row.finished_at = now
+    db.session.flush()
+    return [job_id(row.checkout_id, row.seq) for row in rows]
+
+
+__all__ = ["Queued", "cancel_checkout", "cancel_phone", "cancel_shop", "cancel_suppressed", "drop_jobs",
+           "enqueue", "plan", "record_outcome"]

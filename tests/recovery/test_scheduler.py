@@ -1,0 +1,155 @@
+"""The scheduler: one pending attempt per checkout, moved (not duplicated) when the plan changes,
+queued in RQ under a deterministic id, cancelled with its job; holdout decided once."""
+
+from datetime import timedelta
+
+import pytest
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from app import jobs
+from app.extensions import db
+from app.recovery import clock as recovery_clock
+from app.recovery import scheduler
+from app.recovery.models import AttemptStatus, Checkout, ContactAttempt, job_id
+from app.shops.models import Shop
+from tests.recovery.conftest import NY_PHONE, T0, attempts, checkout_payload, configure
+
+pytestmark = pytest.mark.data
+
+
+def _checkout(token: str = "tok-1") -> Checkout:
+    db.session.expire_all()
+    return db.session.execute(select(Checkout).where(Checkout.token == token)).scalar_one()
+
+
+def _plan(token: str = "tok-1"):
+    checkout = _checkout(token)
+    queued = scheduler.plan(checkout, db.session.get(Shop, checkout.shop_id), recovery_clock.now())
+    db.session.commit()
+    return queued
+
+
+def test_job_ids_are_deterministic_per_checkout_and_attempt():
+    assert job_id(12, 3) == "contact-12-3"
+
+
+def test_planning_twice_changes_nothing_the_second_time(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload()))
+    assert _plan() is None and _plan() is None
+    assert len(attempts()) == 1
+
+
+def test_planned_attempt_is_queued_under_its_deterministic_id(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload()))
+    [attempt] = attempts()
+    queued = scheduler.Queued(attempt.id, attempt.job_id, attempt.scheduled_at)
+    jobs.cancel(attempt.job_id)
+    assert scheduler.enqueue(queued) and not scheduler.enqueue(queued)  # the second is a no-op
+    assert jobs.is_live(f"contact-{attempt.checkout_id}-1")
+
+
+def test_future_attempt_is_queued_for_its_time_in_rqs_scheduler(shop, clock, deliver):
+    from app.dbtypes import utcnow
+
+    clock.set(utcnow())
+    deliver(("checkouts/create", checkout_payload(updated_at=utcnow(), phone="+33142685300",
+                                                  country="FR", province=None)))
+    [attempt] = attempts()
+    job = Job.fetch(jobs.qualified(attempt.job_id), connection=jobs.redis())
+    assert job.get_status() == JobStatus.SCHEDULED and job.args == (attempt.id,)
+
+
+def test_a_newer_update_moves_the_same_row_and_replaces_its_job(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload(updated_at=T0 - timedelta(minutes=5))))
+    [before] = attempts()
+    deliver(("checkouts/update", checkout_payload(updated_at=T0 + timedelta(minutes=40))))
+    [after] = attempts()
+    assert (after.id, after.seq) == (before.id, 1)
+    assert after.scheduled_at == T0 + timedelta(minutes=70)
+
+
+def test_consent_taken_back_in_an_update_cancels_the_pending_attempt(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload()))
+    deliver(("checkouts/update", checkout_payload(updated_at=T0, consent="no")))
+    [attempt] = attempts()
+    assert attempt.status == AttemptStatus.CANCELED and attempt.reason
+
+
+def test_calls_disabled_plans_a_text_instead(shop, clock, deliver):
+    configure(shop, calls_enabled=False)
+    deliver(("checkouts/create", checkout_payload()))
+    assert [a.channel for a in attempts()] == ["sms"]
+
+
+def test_nothing_is_planned_when_both_channels_are_off(shop, clock, deliver):
+    configure(shop, calls_enabled=False, sms_enabled=False)
+    deliver(("checkouts/create", checkout_payload()))
+    assert attempts() == []
+
+
+def test_cart_below_the_merchant_minimum_is_not_planned(shop, clock, deliver):
+    configure(shop, min_cart_value="150")
+    deliver(("checkouts/create", checkout_payload(total="149.99")))
+    assert attempts() == []
+
+
+def test_holdout_is_decided_once_per_checkout_and_kept(shop, clock, deliver):
+    configure(shop, holdout_percent=50)
+    tokens = [f"tok-{i}" for i in range(16)]
+    deliver(*[("checkouts/create", checkout_payload(t)) for t in tokens])
+    decided = {t: _checkout(t).holdout for t in tokens}
+    assert set(decided.values()) == {True, False}
+    configure(shop, holdout_percent=0)
+    deliver(*[("checkouts/update", checkout_payload(t, updated_at=T0)) for t in tokens])
+    assert {t: _checkout(t).holdout for t in tokens} == decided
+
+
+def test_holdout_is_not_decided_for_a_checkout_that_is_not_eligible(shop, clock, deliver):
+    configure(shop, holdout_percent=50)
+    deliver(("checkouts/create", checkout_payload(consent=None)))
+    assert _checkout().holdout is None
+
+
+def test_cancel_shop_cancels_every_pending_attempt_and_returns_the_job_ids(shop, clock, deliver):
+    deliver(*[("checkouts/create", checkout_payload(f"tok-{i}")) for i in range(3)])
+    dropped = scheduler.cancel_shop(shop.id, "uninstalled")
+    db.session.commit()
+    scheduler.drop_jobs(dropped)
+    assert sorted(dropped) == sorted(a.job_id for a in attempts())
+    assert {a.status for a in attempts()} == {AttemptStatus.CANCELED}
+    assert not any(jobs.is_live(j) for j in dropped)
+
+
+def test_cancel_phone_leaves_other_numbers_alone(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload("a")),
+            ("checkouts/create", checkout_payload("b", phone="+13105550123", email="b@example.com")))
+    scheduler.cancel_phone(shop.id, NY_PHONE, "opt_out")
+    db.session.commit()
+    assert [a.status for a in attempts()] == [AttemptStatus.CANCELED, AttemptStatus.SCHEDULED]
+
+
+def test_a_second_pending_attempt_for_a_checkout_is_refused_by_the_database(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload()))
+    [attempt] = attempts()
+    db.session.add(ContactAttempt(checkout_id=attempt.checkout_id, shop_id=shop.id, seq=2, channel="sms",
+                                  scheduled_at=T0, status=AttemptStatus.SCHEDULED))
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_drop_jobs_survives_redis_being_down(make_app):
+    with make_app(REDIS_URL="redis://127.0.0.1:1/0").app_context():
+        scheduler.drop_jobs(["contact-1-1"])
+
+
+def test_queue_time_is_now_when_due_and_never_a_fraction_early(app):
+    from datetime import UTC, datetime
+
+    from app.dbtypes import utcnow
+
+    assert scheduler.queue_time(utcnow() - timedelta(seconds=1)) is None
+    later = datetime(2099, 1, 1, 12, 0, 0, 250_000, tzinfo=UTC)
+    assert scheduler.queue_time(later) == datetime(2099, 1, 1, 12, 0, 1, tzinfo=UTC)
+    assert scheduler.queue_time(later.replace(microsecond=0)) == later.replace(microsecond=0)
