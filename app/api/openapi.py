@@ -26,14 +26,15 @@ _UNAUTHORIZED = {
 
 def operation(path: str, method: str, *, summary: str, response: dict[str, Any],
               request: dict[str, Any] | None = None, parameters: list[dict] | None = None,
-              errors: dict[str, str] | None = None) -> Callable:
+              errors: dict[str, str] | None = None, media_type: str = "application/json",
+              headers: dict[str, Any] | None = None) -> Callable:
     """Record a route's contract for the OpenAPI document (path in OpenAPI form, under /api)."""
 
     def register(view: Callable) -> Callable:
-        responses: dict[str, Any] = {
-            "200": {"description": "OK", "content": {"application/json": {"schema": response}}},
-            "401": _UNAUTHORIZED,
-        }
+        ok: dict[str, Any] = {"description": "OK", "content": {media_type: {"schema": response}}}
+        if headers:
+            ok["headers"] = headers
+        responses: dict[str, Any] = {"200": ok, "401": _UNAUTHORIZED}
         for status, description in (errors or {}).items():
             responses[status] = {"description": description,
                                  "content": {"application/json": {"schema": ERROR}}}
