@@ -20,7 +20,6 @@ from app.consent.models import ConsentEvent
 from app.consent.phones import PhoneStatus
 from app.crypto import lookup_hash
 from app.dbtypes import utcnow
-from app.shops.models import Shop
 from tests.consent import strategies
 from tests.consent.payloads import (
     FR_PHONE,
@@ -308,14 +307,6 @@ def test_random_junk_payloads_never_raise(payload):
 
 
 # -- recording ------------------------------------------------------------------------------------
-
-@pytest.fixture
-def shop(db):
-    shop = Shop(domain="alpha.myshopify.com", installed_at=utcnow())
-    db.session.add(shop)
-    db.session.flush()
-    return shop
-
 
 def record(shop, payload, topic="checkouts/update", delivery_id=None, received_at=RECEIVED):
     return record_from_webhook(shop, topic, payload, delivery_id=delivery_id, received_at=received_at)

@@ -6,28 +6,12 @@ import pytest
 
 from app.consent.ledger import record_from_webhook
 from app.consent.queries import NO_CONSENT, ConsentState, consent_for_checkout, consent_for_phone, suppress
-from app.dbtypes import utcnow
-from app.shops.models import Shop
 from tests.consent.payloads import UK_PHONE, US_PHONE, US_PHONE_2, WORDING, attributes, checkout
 
 pytestmark = pytest.mark.data
 
 RECEIVED = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 T1, T2, T3 = "2026-11-20T15:00:00Z", "2026-11-20T15:10:00Z", "2026-11-20T15:20:00Z"
-
-
-@pytest.fixture
-def shops(db):
-    alpha = Shop(domain="alpha.myshopify.com", installed_at=utcnow())
-    beta = Shop(domain="beta.myshopify.com", installed_at=utcnow())
-    db.session.add_all([alpha, beta])
-    db.session.flush()
-    return alpha, beta
-
-
-@pytest.fixture
-def shop(shops):
-    return shops[0]
 
 
 def record(shop, payload, topic="checkouts/update"):

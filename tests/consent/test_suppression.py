@@ -15,20 +15,6 @@ from tests.consent.payloads import US_PHONE, US_PHONE_2
 pytestmark = pytest.mark.data
 
 
-@pytest.fixture
-def shops(db):
-    alpha = Shop(domain="alpha.myshopify.com", installed_at=utcnow())
-    beta = Shop(domain="beta.myshopify.com", installed_at=utcnow())
-    db.session.add_all([alpha, beta])
-    db.session.flush()
-    return alpha, beta
-
-
-@pytest.fixture
-def shop(shops):
-    return shops[0]
-
-
 def count(db) -> int:
     return db.session.execute(select(func.count()).select_from(Suppression)).scalar_one()
 
