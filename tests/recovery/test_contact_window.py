@@ -21,19 +21,20 @@ from app.recovery.contact_window import (
 )
 
 # Numbers phonenumbers 9.x holds valid (checked in test_fixture_numbers_are_valid).
-NEW_YORK = "+12125550123"
-LOS_ANGELES = "+12135550123"
-SANTA_MONICA = "+13105550123"
-MIAMI = "+13055550123"
-OKLAHOMA_CITY = "+14055550123"
-BALTIMORE = "+14105550123"
-ANCHORAGE = "+19075550123"
-TOLL_FREE = "+18005550123"
-LONDON = "+442071838750"
-# 555 is not an assigned area code: phonenumbers answers Etc/Unknown for it.
-UNASSIGNED = "+15555550123"
+from tests.recovery.numbers import (
+    ANCHORAGE,
+    BALTIMORE,
+    EASTERN,
+    LONDON,
+    LOS_ANGELES,
+    MIAMI,
+    NEW_YORK,
+    OKLAHOMA_CITY,
+    SANTA_MONICA,
+    TOLL_FREE,
+    UNASSIGNED,
+)
 
-EASTERN = ZoneInfo("America/New_York")
 EXAMPLES = settings(database=None, deadline=None, max_examples=60)
 
 

@@ -26,18 +26,19 @@ from app.recovery.policy import (
     may_contact_now,
     plan_next,
 )
+from tests.recovery.numbers import (
+    ANCHORAGE,
+    BALTIMORE,
+    EASTERN,
+    LONDON,
+    LOS_ANGELES,
+    MIAMI,
+    NEW_YORK,
+    OKLAHOMA_CITY,
+    TOLL_FREE,
+    UNASSIGNED,
+)
 
-NEW_YORK = "+12125550123"
-LOS_ANGELES = "+12135550123"
-MIAMI = "+13055550123"
-OKLAHOMA_CITY = "+14055550123"
-BALTIMORE = "+14105550123"
-ANCHORAGE = "+19075550123"
-TOLL_FREE = "+18005550123"
-LONDON = "+442071838750"
-UNASSIGNED = "+15555550123"
-
-EASTERN = ZoneInfo("America/New_York")
 DEFAULTS = Settings()
 
 
