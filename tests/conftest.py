@@ -258,7 +258,7 @@ def signed_webhook():
 
 @pytest.fixture
 def run_jobs(app):
-    """Drains the test queue with a real RQ worker on real Redis; returns how many jobs ran."""
+    """Drains the test queue with a real RQ worker on real Redis (burst mode, no scheduler)."""
     from rq import SimpleWorker
 
     from app import jobs
