@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-API_VERSION = "2025-10"
+from app.config import SHOPIFY_API_VERSION as API_VERSION
 
 
 def hmac_header(body: bytes, secret: str) -> str:

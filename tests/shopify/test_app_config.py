@@ -2,6 +2,7 @@
 
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 
 from app.config import SHOPIFY_API_VERSION
@@ -37,8 +38,32 @@ def test_every_subscribed_topic_is_declared_with_a_relative_uri():
         assert set(subscription) <= {"topics", "compliance_topics", "uri", "filter", "include_fields"}
 
 
+# Shopify supports each API version for 12 months; moving on at 9 leaves a quarter's margin.
+MAX_VERSION_AGE_MONTHS = 9
+
+
 def test_webhook_api_version_matches_the_admin_api_version():
     assert APP["webhooks"]["api_version"] == SHOPIFY_API_VERSION
+
+
+def test_the_sandbox_signs_webhooks_with_the_same_api_version():
+    from sandbox.webhooks import webhook_headers
+
+    assert webhook_headers("orders/create", "a.myshopify.com", b"{}", "s")["X-Shopify-API-Version"] == \
+        SHOPIFY_API_VERSION
+
+
+def test_pinned_api_version_is_a_stable_release_less_than_nine_months_old():
+    match = re.fullmatch(r"(\d{4})-(01|04|07|10)", SHOPIFY_API_VERSION)
+    assert match, f"{SHOPIFY_API_VERSION} is not a stable Shopify release (YYYY-01/04/07/10)"
+    released = date(int(match[1]), int(match[2]), 1)
+    today = date.today()
+    age = (today.year - released.year) * 12 + today.month - released.month
+    assert age <= MAX_VERSION_AGE_MONTHS, (
+        f"Shopify API {SHOPIFY_API_VERSION} is {age} months old (support ends at 12): move "
+        "SHOPIFY_API_VERSION in app/config.py and [webhooks] api_version in shopify.app.toml to the "
+        "current stable release, then read Shopify's changelog for that version"
+    )
 
 
 def test_redirect_url_is_the_oauth_callback():
