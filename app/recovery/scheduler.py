@@ -55,7 +55,7 @@ def plan(checkout: Checkout, shop: Shop, now: datetime, *,
     decision = _next_step(checkout, replace(facts, holdout=bool(checkout.holdout)), settings, planned_from)
     if isinstance(decision, policy.Stop):
         if pending is not None:
-            _cancel_rows([pending], decision.reason, now)
+            _cancel_where(ContactAttempt.id == pending.id, decision.reason, now)
         return None
     if pending is not None:
         return _move(pending, decision.channel, decision.at)
@@ -176,26 +176,35 @@ def _move(pending: ContactAttempt, channel: str, at: datetime) -> Queued | None:
     """The plan changed (e.g. the cart was updated): move the pending attempt, same row and job id."""
     if pending.channel == channel and pending.scheduled_at == at:
         return None  # a duplicate or replayed webhook: the plan is already in place
-    pending.channel = channel
-    pending.scheduled_at = at
-    db.session.flush()
-    return Queued(pending.id, pending.job_id, at, replaces=True)
+    moved = _still_scheduled(ContactAttempt.id == pending.id, channel=channel, scheduled_at=at)
+    # Dispatched meanwhile: that contact stands as made; its outcome plans what follows.
+    return Queued(pending.id, pending.job_id, at, replaces=True) if moved else None
 
 
 def _cancel_where(condition, reason: str, now: datetime | None) -> list[str]:
-    rows = db.session.execute(
-        select(ContactAttempt).where(condition, ContactAttempt.status == AttemptStatus.SCHEDULED)
-    ).scalars().all()
-    return _cancel_rows(rows, reason, now or clock.now())
+    """Cancel the still-scheduled attempts matching `condition`; returns their job ids."""
+    canceled = _still_scheduled(condition, status=AttemptStatus.CANCELED, reason=reason[:64],
+                                finished_at=now or clock.now())
+    return [job_id(checkout_id, seq) for checkout_id, seq in canceled]
 
 
-def _cancel_rows(rows, reason: str, now: datetime) -> list[str]:
-    for row in rows:
-        row.status = AttemptStatus.CANCELED
-        row.reason = reason[:64]
-        row.finished_at = now
-    db.session.flush()
-    return [job_id(row.checkout_id, row.seq) for row in rows]
+def _still_scheduled(condition, **values) -> list[tuple[int, int]]:
+    """Change attempts only while they are `scheduled` (compare-and-set), in one statement.
+
+    A worker may dispatch an attempt between any read of ours and this write; a plain UPDATE by
+    primary key would then turn a contact that happened into `canceled`, hiding it from caps,
+    attribution and the audit trail. The status condition is evaluated at write time (PostgreSQL
+    re-checks it after waiting for the dispatcher's row lock), so a dispatched row is never touched.
+    Returns (checkout id, seq) of the rows changed; the session's copies are refreshed to match.
+    """
+    changed = db.session.execute(
+        update(ContactAttempt)
+        .where(condition, ContactAttempt.status == AttemptStatus.SCHEDULED)
+        .values(**values)
+        .returning(ContactAttempt.checkout_id, ContactAttempt.seq)
+        .execution_options(synchronize_session="fetch")
+    ).all()
+    return [(row.checkout_id, row.seq) for row in changed]
 
 
 __all__ = ["Queued", "cancel_checkout", "cancel_phone", "cancel_shop", "cancel_suppressed", "drop_jobs",

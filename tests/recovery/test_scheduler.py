@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 from rq.job import Job, JobStatus
-from sqlalchemy import select
+from sqlalchemy import event, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from app import jobs
 from app.extensions import db
@@ -13,6 +14,7 @@ from app.recovery import clock as recovery_clock
 from app.recovery import scheduler
 from app.recovery.models import AttemptStatus, Checkout, ContactAttempt, job_id
 from app.shops.models import Shop
+from tests.conftest import backend
 from tests.recovery.conftest import NY_PHONE, T0, attempts, checkout_payload, configure
 
 pytestmark = pytest.mark.data
@@ -153,3 +155,98 @@ def test_queue_time_is_now_when_due_and_never_a_fraction_early(app):
     later = datetime(2099, 1, 1, 12, 0, 0, 250_000, tzinfo=UTC)
     assert scheduler.queue_time(later) == datetime(2099, 1, 1, 12, 0, 1, tzinfo=UTC)
     assert scheduler.queue_time(later.replace(microsecond=0)) == later.replace(microsecond=0)
+
+
+# -- cancellation is compare-and-set: a contact that happened is never rewritten as canceled ------
+
+needs_row_locks = pytest.mark.skipif(
+    backend() == "sqlite", reason="SQLite serialises writers: a dispatch cannot land between our read "
+                                  "and our write there")
+
+
+def _dispatch_from_another_worker(attempt_id: int) -> bool:
+    """What the contact job's compare-and-set does, on a connection of its own; True if it won."""
+    with db.engine.connect() as conn:
+        try:
+            if conn.dialect.name == "postgresql":
+                # Waiting for our own uncommitted cancel would deadlock this single-threaded test;
+                # a dispatcher that gives up has simply not dispatched.
+                conn.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            won = conn.execute(
+                update(ContactAttempt)
+                .where(ContactAttempt.id == attempt_id, ContactAttempt.status == AttemptStatus.SCHEDULED)
+                .values(status=AttemptStatus.DISPATCHED, dispatched_at=T0)
+            ).rowcount == 1
+            conn.commit()
+            return won
+        except OperationalError:
+            conn.rollback()
+            return False
+
+
+@pytest.fixture
+def dispatch_midway(monkeypatch):
+    """Another worker dispatches the attempt right after our first statement on contact_attempts."""
+    outcome = {}
+
+    def arm(attempt_id: int) -> dict:
+        session_connection = db.session.connection()
+
+        def after(conn, cursor, statement, parameters, context, executemany):
+            if "contact_attempts" in statement and "won" not in outcome:
+                outcome["won"] = _dispatch_from_another_worker(attempt_id)
+
+        event.listen(session_connection, "after_cursor_execute", after)
+        return outcome
+
+    return arm
+
+
+CANCELLERS = {
+    "checkout": lambda checkout: scheduler.cancel_checkout(checkout, "order"),
+    "shop": lambda checkout: scheduler.cancel_shop(checkout.shop_id, "uninstalled"),
+    "phone": lambda checkout: scheduler.cancel_phone(checkout.shop_id, NY_PHONE, "opt_out"),
+}
+
+
+@needs_row_locks
+@pytest.mark.parametrize("path", sorted(CANCELLERS))
+def test_cancellation_never_rewrites_an_attempt_dispatched_meanwhile(shop, clock, deliver, dispatch_midway,
+                                                                     path):
+    deliver(("checkouts/create", checkout_payload()))
+    checkout = _checkout()
+    [attempt] = checkout.attempts
+    outcome = dispatch_midway(attempt.id)
+    CANCELLERS[path](checkout)
+    db.session.commit()
+    [after] = attempts()
+    assert "won" in outcome
+    # Whoever won, the row says what really happened: a dispatch that won is never undone.
+    assert after.status == (AttemptStatus.DISPATCHED if outcome["won"] else AttemptStatus.CANCELED)
+
+
+@needs_row_locks
+def test_replanning_never_cancels_or_moves_an_attempt_dispatched_meanwhile(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload()))
+    checkout = _checkout()
+    [attempt] = checkout.attempts  # our copy still says scheduled
+    assert _dispatch_from_another_worker(attempt.id)
+    checkout.completed_at = T0  # the plan is now "stop": the stale pending attempt would be canceled
+    scheduler.plan(checkout, db.session.get(Shop, shop.id), clock.now())
+    db.session.commit()
+    [after] = attempts()
+    assert after.status == AttemptStatus.DISPATCHED and after.reason is None and after.finished_at is None
+
+
+@needs_row_locks
+def test_a_moved_plan_leaves_an_attempt_dispatched_meanwhile_where_it_was(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload()))
+    checkout = _checkout()
+    [attempt] = checkout.attempts
+    scheduled_at = attempt.scheduled_at
+    assert _dispatch_from_another_worker(attempt.id)
+    checkout.shopify_updated_at = T0 + timedelta(minutes=40)  # a newer cart update would move it
+    assert scheduler.plan(checkout, db.session.get(Shop, shop.id), clock.now()) is None
+    db.session.commit()
+    [after] = attempts()
+    assert after.status == AttemptStatus.DISPATCHED and after.scheduled_at == scheduled_at
