@@ -42,7 +42,10 @@ def record_install(shop_domain: str, exchanged) -> Shop:
         db.session.add(shop)
     store_token(shop, exchanged)
     shop.scopes = exchanged.scope or ""
-    shop.installed_at = utcnow() if not shop.is_active else shop.installed_at
+    # Every grant of a token (install, reinstall, re-authorisation, by token exchange or legacy
+    # OAuth) moves the install time: an `app/uninstalled` triggered before it is stale and must not
+    # delete the token just granted (see `webhooks.handlers.app_uninstalled`).
+    shop.installed_at = utcnow()
     shop.uninstalled_at = None
     db.session.commit()
     try:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.dbtypes import utcnow
 from app.extensions import db
+from app.shopify.webhooks.models import WebhookDelivery
 from app.shopify.webhooks.registry import WebhookEvent, handles
 from app.shops.models import Shop
 from app.shops.signals import shop_uninstalled
@@ -36,16 +37,27 @@ def app_uninstalled(event: WebhookEvent) -> None:
 
 
 def _predates_install(event: WebhookEvent, shop: Shop) -> bool:
-    """An uninstall triggered before the shop's latest (re)install is stale: ignore it."""
-    if not event.triggered_at or shop.installed_at is None:
+    """An uninstall triggered before the shop's latest (re)install is stale: ignore it.
+
+    Shopify's trigger time orders the two; a delivery without one is dated by its arrival, which
+    is later still, so a stale event read that way is only ever kept, never wrongly ignored."""
+    if shop.installed_at is None:
         return False
+    triggered = _triggered_at(event) or _received_at(event)
+    return triggered is not None and triggered < shop.installed_at
+
+
+def _triggered_at(event: WebhookEvent) -> datetime | None:
     try:
-        triggered = datetime.fromisoformat(event.triggered_at.replace("Z", "+00:00"))
+        triggered = datetime.fromisoformat((event.triggered_at or "").replace("Z", "+00:00"))
     except ValueError:
-        return False
-    if triggered.tzinfo is None:
-        triggered = triggered.replace(tzinfo=UTC)
-    return triggered < shop.installed_at
+        return None
+    return triggered if triggered.tzinfo else triggered.replace(tzinfo=UTC)
+
+
+def _received_at(event: WebhookEvent) -> datetime | None:
+    delivery = db.session.get(WebhookDelivery, event.delivery_id)
+    return delivery.received_at if delivery is not None else None
 
 
 @handles("app/scopes_update")

@@ -55,6 +55,44 @@ def test_uninstall_older_than_the_latest_install_is_ignored(client, signed_webho
     assert db.session.execute(select(Shop)).scalar_one().is_active
 
 
+def test_a_late_uninstall_does_not_undo_a_legacy_oauth_reinstall(client, signed_webhook, installed_shop,
+                                                                 run_jobs):
+    """Uninstall, then reinstall through the authorization-code flow before the uninstall's job ran."""
+    import time
+    from urllib.parse import urlparse
+
+    import httpx
+
+    installed_shop()
+    _deliver(client, signed_webhook, "app/uninstalled", {"id": 1, "domain": "alpha.myshopify.com"})
+    time.sleep(0.01)  # the merchant reinstalls after uninstalling, not at the same instant
+    begun = client.get("/auth?shop=alpha.myshopify.com")
+    approved = httpx.get(begun.headers["Location"], follow_redirects=False)
+    callback = urlparse(approved.headers["Location"])
+    assert client.get(callback.path + "?" + callback.query).status_code == 302
+    db.session.expire_all()
+    fresh = db.session.execute(select(Shop)).scalar_one().token.access_token
+    run_jobs()  # the stale uninstall is processed only now
+    db.session.expire_all()
+    shop = db.session.execute(select(Shop)).scalar_one()
+    assert shop.is_active and shop.token is not None and shop.token.access_token == fresh
+
+
+def test_an_uninstall_without_a_trigger_time_is_dated_by_its_arrival(client, signed_webhook,
+                                                                     installed_shop):
+    from app.shopify.install import record_install
+    from app.shopify.oauth import _Exchanged
+
+    shop = installed_shop()
+    delivery = _deliver(client, signed_webhook, "app/uninstalled", {"id": 1, "domain": shop.domain})
+    delivery.triggered_at = None
+    db.session.commit()
+    record_install(shop.domain, _Exchanged("shpat_reinstalled", "read_orders", None, None, None))
+    processing.process_delivery(delivery.id)
+    db.session.expire_all()
+    assert db.session.execute(select(Shop)).scalar_one().is_active
+
+
 def test_scopes_update_records_the_new_scopes(client, signed_webhook, installed_shop, run_jobs):
     installed_shop()
     _deliver(client, signed_webhook, "app/scopes_update",
