@@ -48,6 +48,7 @@ REASON_UNKNOWN_SOURCE = "unknown ringback_consent_source"
 REASON_NO_SMS_PHONE = "sms_marketing_phone missing"
 # Shown with a revocation whose payload had no usable phone: it names the checkout's earlier one.
 REASON_EARLIER_PHONE = "no usable phone in payload; the checkout's earlier phone"
+REASON_EMAILS_PHONE = "no usable phone in payload; the e-mail's earlier phone"
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,7 @@ def _record(shop_id: int, topic: str, identifiers: Identifiers, statement: State
         if statement is None:
             return None
     elif not statement.granted and not statement.phone.is_valid:
-        statement = _with_checkouts_earlier_phone(shop_id, identifiers, statement)
+        statement = _with_earlier_phone(shop_id, identifiers, statement)
     event = _event(shop_id, topic, identifiers, statement, delivery_id, received)
     if _already_recorded(event):
         return None
@@ -295,20 +296,23 @@ def _revocation_of_earlier_grant(shop_id: int, identifiers: Identifiers,
     return replace(statement, phone=PhoneResult(PhoneStatus.VALID, latest.phone_e164))
 
 
-def _with_checkouts_earlier_phone(shop_id: int, identifiers: Identifiers,
-                                  statement: Statement) -> Statement:
-    """A "no" without a usable phone revokes the phone this checkout consented with before."""
-    if identifiers.checkout_token is None:
-        return statement
-    earlier = db.session.execute(
-        select(ConsentEvent.phone_e164)
-        .where(ConsentEvent.shop_id == shop_id, ConsentEvent.checkout_token == identifiers.checkout_token,
-               ConsentEvent.phone_hash.is_not(None))
-        .order_by(ConsentEvent.consented_at.desc(), ConsentEvent.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    if earlier is None:
-        return statement
-    return replace(statement, phone=PhoneResult(PhoneStatus.VALID, earlier, REASON_EARLIER_PHONE))
+def _with_earlier_phone(shop_id: int, identifiers: Identifiers, statement: Statement) -> Statement:
+    """A "no" without a usable phone revokes the phone this checkout consented with before, else the
+    phone this e-mail address last consented with (a "no" on a new cart is the same person's)."""
+    subjects = [(ConsentEvent.checkout_token, identifiers.checkout_token, REASON_EARLIER_PHONE),
+                (ConsentEvent.email_hash, lookup_hash(identifiers.email) if identifiers.email else None,
+                 REASON_EMAILS_PHONE)]
+    for column, value, reason in subjects:
+        if value is None:
+            continue
+        earlier = db.session.execute(
+            select(ConsentEvent.phone_e164)
+            .where(ConsentEvent.shop_id == shop_id, column == value, ConsentEvent.phone_hash.is_not(None))
+            .order_by(ConsentEvent.consented_at.desc(), ConsentEvent.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        if earlier is not None:
+            return replace(statement, phone=PhoneResult(PhoneStatus.VALID, earlier, reason))
+    return statement
 
 
 def _already_recorded(event: ConsentEvent) -> bool:

@@ -2,7 +2,8 @@
 
 Rules: per channel, the latest statement (by `consented_at`, then id) decides; only a well-formed
 "yes" with a valid phone grants; a suppression always wins; native Shopify SMS consent never grants
-calls. A checkout's consent also ends when the same number later said "no" anywhere in the shop.
+calls. A checkout's consent also ends when the same person later said "no" anywhere in the shop:
+the same number, or the same e-mail address (a "no" on a new cart may carry no phone at all).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def consent_for_checkout(shop_id: int, checkout_token: str) -> ConsentState:
     if anchor is None:
         return NO_CONSENT
     allowed = {ch: _grants(ev) and ev.phone_hash == anchor.phone_hash
-               and _phone_allows(shop_id, anchor.phone_hash, ch) for ch, ev in deciding.items()}
+               and _phone_allows(shop_id, anchor.phone_hash, ch)
+               and _email_allows(shop_id, anchor.email_hash, ch) for ch, ev in deciding.items()}
     return _state(allowed, anchor)
 
 
@@ -101,6 +103,15 @@ def _phone_allows(shop_id: int, hashed: str, channel: str) -> bool:
     """No later "no" for this number anywhere in the shop, and no suppression."""
     latest = _latest(shop_id, channel, ConsentEvent.phone_hash == hashed)
     return _grants(latest) and not is_hash_suppressed(shop_id, hashed, channel)
+
+
+def _email_allows(shop_id: int, hashed: str | None, channel: str) -> bool:
+    """No later "no" (or unusable statement) from this e-mail address anywhere in the shop."""
+    if hashed is None:
+        return True
+    latest = _latest(shop_id, channel, ConsentEvent.email_hash == hashed)
+    # A later "yes" that named no usable phone grants nothing itself, but it is no refusal either.
+    return latest is None or latest.granted
 
 
 def _state(allowed: dict[str, bool], anchor: ConsentEvent) -> ConsentState:

@@ -434,6 +434,15 @@ def test_no_without_a_usable_phone_names_the_checkouts_earlier_phone(db, shop):
 
 
 @pytest.mark.data
+def test_no_without_a_phone_on_a_new_cart_names_the_emails_earlier_phone(db, shop):
+    record(shop, checkout(note_attributes=attributes("yes")))
+    [no] = record(shop, checkout("tok-new", phone=None,
+                                 note_attributes=attributes("no", at="2026-11-20T15:05:00Z")))
+    assert (no.granted, no.phone_e164, no.phone_status) == (False, US_PHONE, "valid")
+    assert no.phone_reason == ledger.REASON_EMAILS_PHONE
+
+
+@pytest.mark.data
 def test_no_without_any_phone_on_a_new_checkout_is_recorded_as_missing(db, shop):
     [no] = record(shop, checkout(phone=None, note_attributes=attributes("no")))
     assert (no.phone_status, no.phone_hash) == ("missing", None)

@@ -116,6 +116,38 @@ def test_no_without_a_phone_revokes_the_number_the_checkout_consented_with(shop)
     assert consent_for_phone(shop.id, US_PHONE) == NO_CONSENT
 
 
+def test_a_no_on_a_new_cart_without_a_phone_revokes_the_same_emails_consent(shop):
+    tick(shop, "yes", T1, token="tok-1")
+    # A new cart, no phone anywhere on it, the same shopper's e-mail: "no" means no for the person.
+    tick(shop, "no", T2, token="tok-new", phone=None)
+    assert consent_for_checkout(shop.id, "tok-1") == NO_CONSENT
+    assert consent_for_phone(shop.id, US_PHONE) == NO_CONSENT
+
+
+def test_a_no_from_the_same_email_revokes_every_number_it_consented_with(shop):
+    tick(shop, "yes", T1, token="tok-1")
+    tick(shop, "yes", T1, token="tok-2", phone=US_PHONE_2)
+    tick(shop, "no", T2, token="tok-new", phone=None)
+    assert consent_for_checkout(shop.id, "tok-1") == NO_CONSENT
+    assert consent_for_checkout(shop.id, "tok-2") == NO_CONSENT
+
+
+def test_a_no_from_another_email_leaves_consent_standing(shop):
+    tick(shop, "yes", T1, token="tok-1")
+    tick(shop, "no", T2, token="tok-new", phone=None, email="someone.else@example.com",
+         customer={"id": 8, "email": "someone.else@example.com", "phone": None})
+    assert consent_for_checkout(shop.id, "tok-1").call
+
+
+def test_a_yes_after_the_emails_no_consents_again(shop):
+    tick(shop, "yes", T1, token="tok-1")
+    tick(shop, "no", T2, token="tok-new", phone=None)
+    tick(shop, "yes", T3, token="tok-3")
+    assert consent_for_checkout(shop.id, "tok-3").call
+    # As for a number, the person's latest statement decides, whichever cart it was made on.
+    assert consent_for_checkout(shop.id, "tok-1").call
+
+
 def test_later_yes_on_another_checkout_keeps_this_checkouts_consent(shop):
     tick(shop, "yes", T1, token="tok-1")
     tick(shop, "yes", T2, token="tok-2")
