@@ -2,10 +2,12 @@
 
 import logging
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.recovery.links import link_token
 from app.shops.models import ShopToken
 from tests.conftest import API_SECRET
 
@@ -41,3 +43,16 @@ def test_no_token_secret_phone_or_email_appears_in_any_log_line(
     assert caplog.records, "the flow logged nothing: the test would prove nothing"
     for secret in secrets:
         assert secret not in text
+
+
+def test_server_request_lines_carry_no_recovery_link_and_no_colour(caplog, app, live_server):
+    caplog.set_level(logging.INFO)
+    token = link_token(7, 3)
+    # werkzeug colours non-200 lines: yellow for this 404 (no such checkout), red for the 401.
+    assert httpx.get(f"{live_server}/r/{token}").status_code == 404
+    assert httpx.get(f"{live_server}/api/shop").status_code == 401
+    request_lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert any("GET /r/[link] HTTP/1.1" in line for line in request_lines), request_lines
+    assert token not in text
+    assert "\x1b" not in text
