@@ -2,33 +2,126 @@
 
 from __future__ import annotations
 
+import logging
+import signal
+import time
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 
-from app import jobs
+from app import jobs, keys
 from app.jobs.periodic import Ticker
+
+log = logging.getLogger("ringback.worker")
+
+# Waits between attempts to reach Redis: doubling from the first up to the cap, so a worker started
+# before Redis, or outliving a Redis restart, is back at work within half a minute of Redis.
+RETRY_FIRST_SECONDS = 1
+RETRY_MAX_SECONDS = 30
+# RQ restarts a scheduler that died (it does on a Redis outage) only during its maintenance, which
+# by default comes every ten minutes: scheduled contacts would wait that long after an outage.
+MAINTENANCE_SECONDS = 60
+
+
+class _Worker(SimpleWorker):
+    """SimpleWorker that remembers being asked to stop, and backs off from Redis as we do.
+
+    SimpleWorker runs jobs in this process: the app context and the SQLAlchemy pool stay valid
+    (a forked work horse would share pooled connections with its parent).
+    """
+
+    max_connection_wait_time = RETRY_MAX_SECONDS
+    stop_requested = False
+
+    def handle_warm_shutdown_request(self) -> None:
+        self.stop_requested = True
+        super().handle_warm_shutdown_request()
 
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run what is due, then exit.")
 @with_appcontext
 def worker_command(burst: bool) -> None:
-    """Run an RQ worker with its scheduler inside the app context."""
-    app = current_app._get_current_object()
-    # SimpleWorker runs jobs in this process: the app context and the SQLAlchemy pool stay valid
-    # (a forked work horse would share pooled connections with its parent).
-    worker = SimpleWorker([jobs.queue()], connection=jobs.redis())
-    ticker = None
-    if not burst:
-        ticker = Ticker(app)
-        ticker.start()
+    """Run an RQ worker with its scheduler inside the app context, waiting out Redis outages."""
+    keys.require_lookup_key()
+    if burst:
+        _work_burst()
+    else:
+        _work_until_stopped(current_app._get_current_object())
+
+
+def _work_burst() -> None:
     try:
-        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        _new_worker().work(burst=True, with_scheduler=True, logging_level="INFO")
+    except RedisError as exc:
+        raise click.ClickException(redis_unreachable(type(exc).__name__)) from exc
+
+
+def _work_until_stopped(app) -> None:
+    """Work until SIGINT or SIGTERM; whenever the worker loses Redis, say so and start anew."""
+    delay = RETRY_FIRST_SECONDS
+    _exit_on_stop_signals()
+    while True:
+        started = time.monotonic()
+        worker = None
+        try:
+            worker = _new_worker()
+            _work_with_ticker(app, worker)
+            problem = "the RQ worker stopped on its own (see above)"
+        except RedisError as exc:
+            problem = redis_unreachable(type(exc).__name__)
+        # work() left RQ's signal handlers, which belong to the worker that just ended.
+        _exit_on_stop_signals()
+        if worker is not None:
+            if worker.stop_requested:
+                return
+            _abandon(worker)
+        if time.monotonic() - started > RETRY_MAX_SECONDS:
+            delay = RETRY_FIRST_SECONDS  # it worked for a while: a new outage, not the same one
+        log.warning("%s; retrying in %ds", problem, delay)
+        time.sleep(delay)
+        delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+
+def _new_worker() -> _Worker:
+    return _Worker([jobs.queue()], connection=jobs.redis(), maintenance_interval=MAINTENANCE_SECONDS)
+
+
+def _work_with_ticker(app, worker: _Worker) -> None:
+    # The ticker runs only while a worker holds Redis, so an outage logs one line per attempt.
+    ticker = Ticker(app)
+    ticker.start()
+    try:
+        # Waiting for jobs, RQ rides out a lost Redis itself; elsewhere it raises or returns.
+        worker.work(burst=False, with_scheduler=True, logging_level="INFO")
     finally:
-        if ticker:
-            ticker.stop()
+        ticker.stop()
+
+
+def _abandon(worker: _Worker) -> None:
+    """Stop the listener thread a worker that lost Redis leaves behind (RQ's teardown could not)."""
+    if worker.pubsub_thread is not None:
+        worker.pubsub_thread.stop()  # it closes its own connection on its way out
+
+
+def _exit_on_stop_signals() -> None:
+    """Outside work(), which installs RQ's own handlers, Ctrl-C and SIGTERM end the worker at once."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _exit_quietly)
+
+
+def _exit_quietly(signum, frame) -> None:
+    raise SystemExit(0)
+
+
+def redis_unreachable(reason: str) -> str:
+    """'Redis at host:port is unreachable (reason)': where, never the password in REDIS_URL."""
+    options = jobs.redis().connection_pool.connection_kwargs
+    where = options.get("path") or f"{options.get('host')}:{options.get('port')}"
+    return f"Redis at {where} is unreachable ({reason})"
 
 
 @click.group("webhooks")

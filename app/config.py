@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+import click
 from cryptography.fernet import Fernet
 
 ENVIRONMENTS = ("development", "test", "production")
@@ -20,8 +21,12 @@ SHOPIFY_API_VERSION = "2026-10"
 SANDBOX_API_KEY = "ringback-sandbox"
 
 
-class ConfigError(RuntimeError):
-    """The environment does not describe a runnable app."""
+class ConfigError(click.ClickException):
+    """The environment does not describe a runnable app.
+
+    A ClickException, so that every `flask --app app …` command (whose CLI prints a traceback for
+    anything else the factory raises) shows it as one line, "Error: …", and exits with status 1.
+    """
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,9 @@ def _require_production_secrets(values: dict[str, object], raw: Mapping[str, str
         "SECRET_KEY": values.get("SECRET_KEY"),
         "DATABASE_URL": raw.get("DATABASE_URL"),
         "RINGBACK_ENCRYPTION_KEYS": values.get("RINGBACK_ENCRYPTION_KEYS"),
+        # Derived from an encryption key, the lookup key would change when that key is retired,
+        # and the do-not-contact list would silently stop matching: production names its own.
+        "RINGBACK_LOOKUP_KEY": values.get("RINGBACK_LOOKUP_KEY"),
         "APP_URL": raw.get("APP_URL") or raw.get("HOST"),
     }
     missing = sorted(name for name, value in required.items() if not value)

@@ -20,8 +20,10 @@ class Keyring:
         if not keys:
             raise ValueError("at least one encryption key is required")
         self._fernet = MultiFernet([Fernet(k) for k in keys])
-        # The lookup key must outlive encryption-key rotation, so by default it derives from the
-        # oldest key (last in the list), which stays in place while newer keys are prepended.
+        # The lookup key must outlive encryption-key rotation. Production names its own
+        # (RINGBACK_LOOKUP_KEY, required there); elsewhere it derives from the oldest key (last in
+        # the list), which stays in place while newer keys are prepended. `app.keys` refuses to run
+        # when it changes either way.
         seed = lookup_key or keys[-1]
         self._lookup_key = hashlib.sha256(b"ringback-lookup\x00" + seed.encode()).digest()
 
@@ -34,6 +36,10 @@ class Keyring:
     def rotate(self, token: str) -> str:
         """Re-encrypt a token under the current first key."""
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+
+    def lookup_fingerprint(self) -> str:
+        """Names the lookup key without revealing it: equal keys, equal fingerprints (see app.keys)."""
+        return hmac.new(self._lookup_key, b"ringback-key-fingerprint\x00", hashlib.sha256).hexdigest()
 
     def lookup_hash(self, value: str) -> str:
         """A keyed hash that finds a row by a personal value without storing the value."""

@@ -1,19 +1,30 @@
 """`make run`: the web app plus one RQ worker (with scheduler); in sandbox mode, the simulators too.
 
-Ctrl-C stops everything it started.
+Ctrl-C stops everything it started. The worker waits out a missing Redis by itself; should it exit
+all the same, the dev server says so and stops everything with exit status 1, rather than serve on
+as if background jobs ran.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
+
+from redis.exceptions import RedisError
 
 from app import config as app_config
 
 log = logging.getLogger("ringback.dev")
+
+# How often the dev server looks whether its worker is still running.
+WATCH_SECONDS = 0.5
+# How long a worker may take to finish its job and stop before it is killed.
+WORKER_STOP_SECONDS = 10
 
 
 def _interrupt(signum, frame):
@@ -23,7 +34,11 @@ def _interrupt(signum, frame):
 def main() -> int:
     # SIGTERM (e.g. from a supervisor or `timeout`) stops everything, like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
-    settings = app_config.load()
+    try:
+        settings = app_config.load()
+    except app_config.ConfigError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     env = dict(os.environ)
     simulator = None
     if settings.SANDBOX:
@@ -36,9 +51,15 @@ def main() -> int:
         env["SHOPIFY_ADMIN_URL_TEMPLATE"] = simulator.url_template
         os.environ["SHOPIFY_ADMIN_URL_TEMPLATE"] = simulator.url_template
 
-    from app import create_app
+    from app import create_app, keys
 
     app = create_app()
+    with app.app_context():
+        if not keys.lookup_key_matches():
+            print(f"Error: {keys.CHANGED}", file=sys.stderr)
+            if simulator is not None:
+                simulator.stop()
+            return 1
     if simulator is not None:
         from sandbox.bootstrap import install_demo_shop
 
@@ -46,21 +67,90 @@ def main() -> int:
             install_demo_shop()
         print(f"Sandbox: demo shop installed; Shopify simulator at {simulator.base_url}", flush=True)
 
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], env=env)
+    _warn_if_redis_is_unreachable(app)
+    # A process group of its own, stopped as one: a worker that dies leaves its scheduler running.
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], env=env,
+                              process_group=0)
+    watch = _WorkerWatch(worker)
+    watch.start()
     print(f"Ringback on http://127.0.0.1:{settings.PORT}/ (Ctrl-C stops)", flush=True)
     try:
         app.run(host="127.0.0.1", port=settings.PORT, threaded=True, use_reloader=False)
     except KeyboardInterrupt:
         pass
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        watch.stop()
+        _stop_worker(worker)
         if simulator is not None:
             simulator.stop()
-    return 0
+    return 0 if watch.exit_status is None else 1
+
+
+def _warn_if_redis_is_unreachable(app) -> None:
+    """Say up front when Redis is unreachable: the web app then serves without background jobs."""
+    from app import jobs
+    from app.cli import redis_unreachable
+
+    with app.app_context():
+        try:
+            jobs.redis().ping()
+        except RedisError as exc:
+            print(f"Warning: {redis_unreachable(type(exc).__name__)}. The web app serves, but no "
+                  "background job runs until Redis is up; the worker keeps retrying. Start Redis, "
+                  "or set REDIS_URL.", file=sys.stderr, flush=True)
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    """SIGTERM to the worker and its scheduler; SIGKILL when they take too long."""
+    _signal_group(worker, signal.SIGTERM)
+    try:
+        worker.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        _signal_group(worker, signal.SIGKILL)
+        worker.wait()
+
+
+def _signal_group(worker: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signum)
+
+
+class _WorkerWatch(threading.Thread):
+    """Notices the worker exiting on its own, says so, and interrupts the dev server."""
+
+    def __init__(self, worker: subprocess.Popen):
+        super().__init__(name="ringback-worker-watch", daemon=True)
+        self.worker = worker
+        self.exit_status: int | None = None
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.wait(WATCH_SECONDS):
+            status = self.worker.poll()
+            # Checked again: a worker that exits because we are stopping it is no news.
+            if status is not None and not self._stopping.is_set():
+                self.exit_status = status
+                print(_stopped_worker_message(status), file=sys.stderr, flush=True)
+                os.kill(os.getpid(), signal.SIGTERM)  # the main thread's KeyboardInterrupt
+                return
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+def _stopped_worker_message(status: int) -> str:
+    return (f"Error: the worker stopped ({_how_it_ended(status)}), so no background job (webhook "
+            "processing, contacts) can run; stopping the web app too. See the worker's output above "
+            "for why, fix it, and run `make run` again.")
+
+
+def _how_it_ended(status: int) -> str:
+    if status >= 0:
+        return f"exit status {status}"
+    try:
+        return f"killed by {signal.Signals(-status).name}"
+    except ValueError:
+        return f"killed by signal {-status}"
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import jobs
+from app import jobs, keys
 from app.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -18,10 +18,14 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    checks = {"database": _database_ok(), "redis": _redis_ok()}
-    ready = all(checks.values())
-    body = {"status": "ready" if ready else "unavailable",
-            "checks": {name: "ok" if ok else "down" for name, ok in checks.items()}}
+    database = _database_ok()
+    checks = {"database": database, "redis": _redis_ok()}
+    verdicts = {name: "ok" if ok else "down" for name, ok in checks.items()}
+    if database and not keys.lookup_key_matches():
+        # Serving with another lookup key would let opt-outs stop matching (app/keys.py).
+        verdicts["lookup_key"] = "changed"
+    ready = all(verdict == "ok" for verdict in verdicts.values())
+    body = {"status": "ready" if ready else "unavailable", "checks": verdicts}
     return jsonify(body), 200 if ready else 503
 
 

@@ -1,11 +1,12 @@
 """Imports every model module so SQLAlchemy's metadata knows all tables."""
 
 from app.consent.models import ConsentEvent, Suppression
+from app.keys import KeyFingerprint
 from app.recovery.models import Checkout, ContactAttempt, Order, Recovery, RecoveryClick
 from app.shopify.webhooks.models import WebhookDelivery
 from app.shops.models import Shop, ShopSettings, ShopToken
 
 __all__ = [
-    "Checkout", "ConsentEvent", "ContactAttempt", "Order", "Recovery", "RecoveryClick", "Shop",
-    "ShopSettings", "ShopToken", "Suppression", "WebhookDelivery",
+    "Checkout", "ConsentEvent", "ContactAttempt", "KeyFingerprint", "Order", "Recovery", "RecoveryClick",
+    "Shop", "ShopSettings", "ShopToken", "Suppression", "WebhookDelivery",
 ]

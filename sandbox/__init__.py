@@ -1,1 +1,1 @@
-"""Local simulators of Shopify (and later Twilio) used by the tests and by `make run`'s sandbox."""
+"""Local simulators for the tests and `make run`'s sandbox: Shopify (no Twilio simulator yet)."""

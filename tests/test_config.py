@@ -11,6 +11,7 @@ PROD = {
     "SECRET_KEY": "x" * 32,
     "DATABASE_URL": "postgresql+psycopg://db/ringback",
     "RINGBACK_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "RINGBACK_LOOKUP_KEY": "a-lookup-key-of-its-own",
     "APP_URL": "https://ringback.example",
 }
 

@@ -1,7 +1,8 @@
 """`make run`'s server: migrations, then web + worker + sandbox, answering on its port."""
 
+import contextlib
 import os
-import socket
+import signal
 import subprocess
 import sys
 import time
@@ -11,20 +12,18 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.test_cli import Processes, free_port, production_env_without_secrets, stop_group, stopped
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+DEVSERVER = [sys.executable, "-m", "app.devserver"]
+FLASK = [sys.executable, "-m", "flask", "--app", "app"]
 
 
 @pytest.fixture
 def sandbox_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPIFY_", "DATABASE_URL"))}
     env.update({
-        "PORT": str(_free_port()),
+        "PORT": str(free_port()),
         "RINGBACK_INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'sandbox.db'}",
         "RINGBACK_QUEUE": f"ringback-devserver-{uuid.uuid4().hex[:8]}",
@@ -33,11 +32,17 @@ def sandbox_env(tmp_path):
     return env
 
 
+@pytest.fixture
+def spawn():
+    """Starts a process (args, env) and returns it with its Output; stops it after the test."""
+    processes = Processes()
+    yield processes.start
+    processes.stop_all()
+
+
 def test_make_run_serves_healthz_and_the_sandbox_home_page(sandbox_env):
-    flask = [sys.executable, "-m", "flask", "--app", "app"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=sandbox_env, check=True,
-                   capture_output=True, timeout=60)
-    server = subprocess.Popen([sys.executable, "-m", "app.devserver"], cwd=ROOT, env=sandbox_env,
+    _migrate(sandbox_env)
+    server = subprocess.Popen(DEVSERVER, cwd=ROOT, env=sandbox_env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{sandbox_env['PORT']}"
     try:
@@ -53,6 +58,7 @@ def test_make_run_serves_healthz_and_the_sandbox_home_page(sandbox_env):
         home = httpx.get(base + "/", timeout=5)
         assert home.status_code == 200
         assert "Ringback Demo Store" in home.text
+        assert "Shopify is a local simulator" in home.text
         assert "frame-ancestors" in home.headers["Content-Security-Policy"]
         token = httpx.get(base + "/sandbox/id-token", timeout=5).json()["id_token"]
         shop = httpx.get(base + "/api/shop", headers={"Authorization": f"Bearer {token}"}, timeout=5)
@@ -61,3 +67,76 @@ def test_make_run_serves_healthz_and_the_sandbox_home_page(sandbox_env):
         server.terminate()
         output = server.communicate(timeout=20)[0].decode()
     assert server.returncode == 0, output[-2000:]
+
+
+def _migrate(env) -> None:
+    subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True,
+                   timeout=60)
+
+
+def _children(pid: int, timeout: float = 10) -> list[int]:
+    """The processes whose parent is `pid`, once there is one (read from /proc: no procps needed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                # "pid (command) state ppid …": the command may hold spaces and parentheses.
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(stat.parent.name))
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def _group_is_gone(pgid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_devserver_reports_a_stopped_worker_and_exits_nonzero(sandbox_env, spawn):
+    _migrate(sandbox_env)
+    server, output = spawn(DEVSERVER, sandbox_env)
+    output.wait_for("Ringback on", timeout=45)
+    (worker,) = _children(server.pid)
+    os.kill(worker, signal.SIGKILL)
+    try:
+        assert server.wait(timeout=15) == 1
+        # Its scheduler, which a killed worker leaves behind, is stopped with it.
+        assert _group_is_gone(worker)
+    finally:
+        stop_group(worker)
+    output.wait_for("Error: the worker stopped (killed by SIGKILL), so no background job")
+    assert "run `make run` again" in output.text
+
+
+def test_devserver_says_up_front_when_redis_is_unreachable(sandbox_env, spawn):
+    port = free_port()
+    sandbox_env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    _migrate(sandbox_env)
+    server, output = spawn(DEVSERVER, sandbox_env)
+    output.wait_for("Ringback on", timeout=45)
+    output.wait_for(f"Redis at 127.0.0.1:{port} is unreachable (ConnectionError); retrying in 1s")
+    base = f"http://127.0.0.1:{sandbox_env['PORT']}"
+    assert httpx.get(base + "/healthz", timeout=5).status_code == 200
+    text = output.text
+    warning = text.index(f"Warning: Redis at 127.0.0.1:{port} is unreachable (ConnectionError). "
+                         "The web app serves, but no background job runs until Redis is up")
+    assert warning < text.index("Ringback on")
+    assert "Traceback" not in text
+    assert server.poll() is None
+    assert stopped(server) == 0
+
+
+def test_devserver_prints_a_config_error_in_one_line(tmp_path):
+    result = subprocess.run(DEVSERVER, cwd=ROOT, env=production_env_without_secrets(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
+    assert result.stderr.startswith("Error: production refuses to start without: ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy import select
 
@@ -17,6 +19,9 @@ bp = Blueprint("home", __name__, template_folder="templates", static_folder="sta
                static_url_path="/home-static")
 
 PATCH_ID_TOKEN_PATH = "/auth/patch-id-token"
+# The setting that sends each service's traffic elsewhere: on this machine, it is a simulator.
+SERVICE_URL_SETTINGS = {"Shopify": "SHOPIFY_ADMIN_URL_TEMPLATE", "Twilio": "TWILIO_API_BASE_URL"}
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def _sdk_response(res) -> Response:
@@ -56,8 +61,15 @@ def render_home(shop: Shop, *, sandbox: bool) -> Response:
         shop=shop,
         api_key=current_app.config["SHOPIFY_API_KEY"],
         sandbox=sandbox,
+        simulators=_local_simulators() if sandbox else [],
     )
     return Response(html, mimetype="text/html")
+
+
+def _local_simulators() -> list[str]:
+    """The services this app reaches on this machine instead of the real ones (the sandbox's)."""
+    return [service for service, setting in SERVICE_URL_SETTINGS.items()
+            if urlsplit(current_app.config[setting]).hostname in _LOOPBACK_HOSTS]
 
 
 def _has_shopify_query() -> bool:

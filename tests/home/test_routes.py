@@ -1,11 +1,13 @@
-"""The embedded app home: install on first load, CSP, bounce page."""
+"""The embedded app home: install on first load, CSP, bounce page, the sandbox banner."""
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.sandbox_mode import DEMO_SHOP
 from app.shops.models import Shop
 
 pytestmark = pytest.mark.data
@@ -70,3 +72,23 @@ def test_id_token_for_a_non_shop_dest_installs_nothing(client, id_token, shopify
     assert response.status_code in (302, 401)
     assert db.session.execute(select(Shop)).first() is None
     assert shopify.requests == []
+
+
+@pytest.fixture
+def sandbox_note(make_app, shopify, installed_shop):
+    """The sandbox banner of `GET /` in sandbox mode (demo shop installed); pass config overrides."""
+    shopify.add_shop(DEMO_SHOP, "Ringback Demo Store")
+    installed_shop(DEMO_SHOP)
+
+    def get(**overrides) -> str:
+        html = make_app(SANDBOX=True, **overrides).test_client().get("/").get_data(as_text=True)
+        return " ".join(re.search(r'<p class="sandbox-note"[^>]*>(.*?)</p>', html, re.S).group(1).split())
+
+    return get
+
+
+def test_sandbox_banner_names_only_running_simulators(sandbox_note):
+    assert sandbox_note() == ("Sandbox mode: Shopify is a local simulator. "
+                              "There is no Twilio simulator yet, so no call or text is placed.")
+    assert sandbox_note(TWILIO_API_BASE_URL="http://127.0.0.1:9") == \
+        "Sandbox mode: Shopify and Twilio are local simulators."
