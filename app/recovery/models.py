@@ -13,7 +13,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     UniqueConstraint,
     text,
@@ -23,8 +22,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.crypto import EncryptedText
 from app.dbtypes import PII, UTCDateTime, utcnow
 from app.extensions import db
+from app.money import Amount
 
-MONEY = Numeric(12, 2)
+# Exact, with the third decimal of KWD, BHD, JOD… (ISO 4217 minor units; see app.money).
+MONEY = Amount()
 
 
 class Checkout(db.Model):
@@ -50,8 +51,12 @@ class Checkout(db.Model):
     line_items: Mapped[list] = mapped_column(JSON, default=list)
     currency: Mapped[str | None] = mapped_column(String(3))
     presentment_currency: Mapped[str | None] = mapped_column(String(3))
+    # As the shopper saw them: Shopify's checkout amounts are in `presentment_currency`.
     subtotal_price: Mapped[Decimal | None] = mapped_column(MONEY)
     total_price: Mapped[Decimal | None] = mapped_column(MONEY)
+    # The total in `currency` (the shop's), which `min_cart_value` is meant in; None when the webhook
+    # gave it only in another currency (see app.money.cart_value_in_shop_currency).
+    shop_total_price: Mapped[Decimal | None] = mapped_column(MONEY)
     customer_locale: Mapped[str | None] = mapped_column(String(32))
     country_code: Mapped[str | None] = mapped_column(String(2))
     province_code: Mapped[str | None] = mapped_column(String(16))
@@ -91,6 +96,7 @@ class Order(db.Model):
     cart_token: Mapped[str | None] = mapped_column(String(255), index=True)
     email_hash: Mapped[str | None] = mapped_column(String(64), index=True, info=PII)
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True, info=PII)
+    # In `currency`, the shop's (an order's shop money), so revenue adds up in one currency per shop.
     total_price: Mapped[Decimal | None] = mapped_column(MONEY)
     currency: Mapped[str | None] = mapped_column(String(3))
     ordered_at: Mapped[datetime] = mapped_column(UTCDateTime)
