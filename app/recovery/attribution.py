@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from app import money
 from app.extensions import db
 from app.recovery import lift as lift_stats
 from app.recovery.facts import attribution_window
@@ -32,34 +33,45 @@ class Touch:
     at: datetime
     channel: str | None
     attempt_id: int | None
+    checkout_id: int
     holdout: bool = False
 
 
-def attribute(order: Order, checkout: Checkout) -> Recovery | None:
-    """Record the order as a recovery of `checkout` if a touch preceded it within the window."""
+def attribute(order: Order, checkouts: list[Checkout]) -> Recovery | None:
+    """Record the order as a recovery if a touch on one of `checkouts` (the order's own checkout
+    first, then the same shopper's others it settled) preceded it within the merchant's window.
+
+    One shopper is one conversation: a call about one cart that ends in an order from another
+    is that call's recovery, recorded on the checkout that was contacted (so lift counts it there).
+    """
+    if not checkouts:
+        return None
+    ids = [checkout.id for checkout in checkouts]
     existing = db.session.execute(
-        select(Recovery).where((Recovery.checkout_id == checkout.id) | (Recovery.order_id == order.id))
-    ).scalar_one_or_none()
+        select(Recovery).where(Recovery.checkout_id.in_(ids) | (Recovery.order_id == order.id))
+    ).scalars().first()
     if existing is not None:
         return existing
-    window = attribution_window(db.session.get(Shop, checkout.shop_id))
-    touch = last_touch(checkout, order.ordered_at, window)
+    window = attribution_window(db.session.get(Shop, checkouts[0].shop_id))
+    touch = last_touch(checkouts, order.ordered_at, window)
     if touch is None:
         return None
     recovery = Recovery(
-        shop_id=checkout.shop_id, checkout_id=checkout.id, order_id=order.id, attempt_id=touch.attempt_id,
-        channel=touch.channel, match_kind=order.match_kind or "", holdout=touch.holdout,
-        touched_at=touch.at, ordered_at=order.ordered_at, revenue=order.total_price, currency=order.currency,
+        shop_id=checkouts[0].shop_id, checkout_id=touch.checkout_id, order_id=order.id,
+        attempt_id=touch.attempt_id, channel=touch.channel, match_kind=order.match_kind or "",
+        holdout=touch.holdout, touched_at=touch.at, ordered_at=order.ordered_at, revenue=order.total_price,
+        currency=order.currency,
     )
     db.session.add(recovery)
     db.session.flush()
     return recovery
 
 
-def last_touch(checkout: Checkout, ordered_at: datetime, window: timedelta) -> Touch | None:
+def last_touch(checkouts: list[Checkout], ordered_at: datetime, window: timedelta) -> Touch | None:
     """The latest contact, click or (holdout) withheld contact in [ordered_at - window, ordered_at]."""
     since = ordered_at - window
-    touches = [t for t in (*_contacts(checkout), *_clicks(checkout)) if since <= t.at <= ordered_at]
+    touches = [t for checkout in checkouts for t in (*_contacts(checkout), *_clicks(checkout))
+               if since <= t.at <= ordered_at]
     return max(touches, key=lambda t: t.at, default=None)
 
 
@@ -67,9 +79,9 @@ def _contacts(checkout: Checkout) -> list[Touch]:
     touches = []
     for attempt in checkout.attempts:
         if attempt.status in CONTACTED and attempt.dispatched_at and attempt.outcome != _NOT_A_CONTACT:
-            touches.append(Touch(attempt.dispatched_at, attempt.channel, attempt.id))
+            touches.append(Touch(attempt.dispatched_at, attempt.channel, attempt.id, checkout.id))
         elif attempt.status == AttemptStatus.WITHHELD and attempt.finished_at:
-            touches.append(Touch(attempt.finished_at, None, attempt.id, holdout=True))
+            touches.append(Touch(attempt.finished_at, None, attempt.id, checkout.id, holdout=True))
     return touches
 
 
@@ -79,7 +91,8 @@ def _clicks(checkout: Checkout) -> list[Touch]:
         .outerjoin(ContactAttempt, ContactAttempt.id == RecoveryClick.attempt_id)
         .where(RecoveryClick.checkout_id == checkout.id)
     ).all()
-    return [Touch(clicked_at, channel or LINK, attempt_id) for clicked_at, attempt_id, channel in rows]
+    return [Touch(clicked_at, channel or LINK, attempt_id, checkout.id)
+            for clicked_at, attempt_id, channel in rows]
 
 
 def summary(shop_id: int, since: datetime | None = None) -> dict:
@@ -126,11 +139,9 @@ def _recovered(shop_id: int, since: datetime | None):
 
 
 def _revenue(shop_id: int, since: datetime | None) -> dict[str, str]:
-    rows = db.session.execute(
-        select(Recovery.currency, func.sum(Recovery.revenue))
-        .where(*_recovered(shop_id, since)).group_by(Recovery.currency)
-    ).all()
-    return {currency or "": str(total or 0) for currency, total in rows}
+    """Recovered revenue per currency, summed exactly (SQLite's SUM would add floats)."""
+    rows = db.session.execute(select(Recovery.currency, Recovery.revenue).where(*_recovered(shop_id, since)))
+    return money.totals_by_currency(rows)
 
 
 def _by_channel(shop_id: int, since: datetime | None) -> dict[str, int]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.extensions import db
-from app.recovery import scheduler
+from app.recovery import scheduler, shoppers
 from app.recovery.models import Checkout, MatchKind, Order
 
 # An order by the same customer this long after a checkout's last update still means "they bought".
@@ -18,20 +18,32 @@ CHECKOUT_COMPLETED = "checkout_completed"
 
 
 def checkouts_for_order(order: Order) -> tuple[list[Checkout], str | None]:
-    """The open checkouts an order completes, the one it came from first, and how they matched."""
+    """The open checkouts an order settles, the one it came from first, and how that one matched.
+
+    Its own checkout (by checkout token, then cart token) and every open checkout of the same
+    customer (email or phone) within 48 hours: a shopper who bought is not called about a sibling
+    cart half an hour later.
+    """
+    own, kind = _own_checkout(order)
+    same_customer = shoppers.same_shopper(Checkout, order.email_hash, order.phone_hash,
+                                          *([own] if own is not None else []))
+    siblings = [] if same_customer is None else [
+        c for c in _checkouts(order.shop_id, same_customer, Checkout.completed_at.is_(None))
+        if _within_window(c, order.ordered_at) and (own is None or c.id != own.id)]
+    if own is not None:
+        return [own, *siblings], kind
+    return siblings, (MatchKind.CUSTOMER if siblings else None)
+
+
+def _own_checkout(order: Order) -> tuple[Checkout | None, str | None]:
     for kind, condition in ((MatchKind.CHECKOUT_TOKEN, _eq(Checkout.token, order.checkout_token)),
                             (MatchKind.CART_TOKEN, _eq(Checkout.cart_token, order.cart_token))):
         if condition is None:
             continue
         found = _checkouts(order.shop_id, condition)
         if found:
-            return found[:1], kind
-    same_customer = _same_customer(Checkout, order.email_hash, order.phone_hash)
-    if same_customer is None:
-        return [], None
-    candidates = _checkouts(order.shop_id, same_customer, Checkout.completed_at.is_(None))
-    found = [c for c in candidates if _within_window(c, order.ordered_at)]
-    return found, (MatchKind.CUSTOMER if found else None)
+            return found[0], kind
+    return None, None
 
 
 def order_for_checkout(checkout: Checkout) -> tuple[Order | None, str | None]:
@@ -42,7 +54,7 @@ def order_for_checkout(checkout: Checkout) -> tuple[Order | None, str | None]:
             order = _first_order(checkout.shop_id, condition)
             if order is not None:
                 return order, kind
-    same_customer = _same_customer(Order, checkout.email_hash, checkout.phone_hash)
+    same_customer = shoppers.same_shopper(Order, checkout.email_hash, checkout.phone_hash)
     if same_customer is not None:
         for order in _orders(checkout.shop_id, same_customer):
             if _within_window(checkout, order.ordered_at):
@@ -70,12 +82,6 @@ def _within_window(checkout: Checkout, ordered_at: datetime) -> bool:
 
 def _eq(column, value):
     return column == value if value else None
-
-
-def _same_customer(model, email_hash: str | None, phone_hash: str | None):
-    conditions = [column == value for column, value in ((model.email_hash, email_hash),
-                                                        (model.phone_hash, phone_hash)) if value]
-    return or_(*conditions) if conditions else None
 
 
 def _checkouts(shop_id: int, *conditions) -> list[Checkout]:

@@ -7,19 +7,19 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from app import money
 from app.consent import queries as consent
 from app.crypto import lookup_hash
 from app.extensions import db
-from app.recovery import policy
-from app.recovery.channels import CALL
+from app.recovery import policy, shoppers
 from app.recovery.models import CONTACTED, Checkout, ContactAttempt
 from app.shops import settings as shop_settings
 from app.shops.models import Shop
 
 # "At most 3 calls per 24 h on one subject" (FL/OK/MD) counts over this trailing window.
-CALL_CAP_WINDOW = timedelta(hours=24)
+CAP_PERIOD = policy.CAP_PERIOD
 _HOLDOUT_SECRET_LABEL = b"ringback-holdout\x00"
 
 
@@ -52,42 +52,73 @@ def holdout_secret() -> bytes:
 
 
 def facts_for(checkout: Checkout, shop: Shop, now: datetime) -> policy.CheckoutFacts:
-    """Everything the policy needs about one checkout, read now (consent and suppression included)."""
+    """Everything the policy needs about one checkout, read now (consent and suppression included).
+
+    Contacts are counted per person: `attempts` holds the whole conversation (the shopper's open
+    checkouts, see `shoppers.conversation`), `other_contacts` every other contact to the number.
+    """
     standing = consent.consent_for_checkout(checkout.shop_id, checkout.token)
     phone = standing.phone_e164 or checkout.phone
+    checkouts = shoppers.conversation(checkout, now)
+    contacts = _contacts([c.id for c in checkouts])
     return policy.CheckoutFacts(
         shop_active=shop.is_active,
         completed=checkout.completed_at is not None,
         suppressed=bool(phone) and consent.is_suppressed(checkout.shop_id, phone, "all"),
         holdout=bool(checkout.holdout),
-        cart_value=checkout.total_price if checkout.total_price is not None else Decimal("0"),
+        # Unknown in the shop's currency (no conversion rates here): it meets no minimum above 0.
+        cart_value=money.cart_value_in_shop_currency(checkout, shop.currency) or Decimal("0"),
         country=checkout.country_code,
         province=checkout.province_code,
         phone_e164=phone,
-        last_updated_at=checkout.shopify_updated_at or checkout.shopify_created_at or checkout.created_at,
+        last_updated_at=shoppers.last_update(checkout),
         consent=policy.Consent(call=standing.call, sms=standing.sms),
-        attempts=_contacts(checkout),
+        attempts=tuple(policy.Attempt(channel=a.channel, at=a.dispatched_at, outcome=a.outcome)
+                       for a in contacts),
         requested_callback_at=checkout.requested_callback_at,
-        calls_last_24h_same_subject=_recent_calls(checkout.shop_id, phone, now),
+        superseded=_superseded(checkout, checkouts),
+        other_contacts=_other_contacts(checkout.shop_id, phone, now, {a.id for a in contacts}),
     )
 
 
-def _contacts(checkout: Checkout) -> tuple[policy.Attempt, ...]:
-    """Attempts that reached the shopper; skipped, withheld or undeliverable ones never count."""
-    return tuple(
-        policy.Attempt(channel=a.channel, at=a.dispatched_at, outcome=a.outcome)
-        for a in checkout.attempts
-        if a.status in CONTACTED and a.dispatched_at is not None
-    )
+def _contacts(checkout_ids: list[int]) -> list:
+    """Attempts that reached the shopper; skipped, withheld or undeliverable ones never count.
+
+    Read as plain rows, not entities: the session may hold an older copy of an attempt that
+    another worker has dispatched since, and the row as committed is what counts."""
+    return list(db.session.execute(
+        select(ContactAttempt.id, ContactAttempt.channel, ContactAttempt.dispatched_at,
+               ContactAttempt.outcome)
+        .where(ContactAttempt.checkout_id.in_(checkout_ids), ContactAttempt.status.in_(CONTACTED),
+               ContactAttempt.dispatched_at.is_not(None))
+        .order_by(ContactAttempt.dispatched_at, ContactAttempt.id)
+    ).all())
 
 
-def _recent_calls(shop_id: int, phone: str | None, now: datetime) -> int:
-    """Calls placed to this number by this shop in the trailing 24 h, across all its checkouts."""
+def _superseded(checkout: Checkout, checkouts: list[Checkout]) -> bool:
+    """Whether a newer checkout of the same shopper carries consent: then that one is contacted.
+
+    The newest wins because it is what the shopper wants now (it usually holds the older cart's
+    items too); a newer checkout without consent does not silence an older one that has it.
+    """
+    newer = [c for c in checkouts if shoppers.recency(c) > shoppers.recency(checkout)]
+    return any(_has_consent(c) for c in newer)
+
+
+def _has_consent(checkout: Checkout) -> bool:
+    standing = consent.consent_for_checkout(checkout.shop_id, checkout.token)
+    return standing.call or standing.sms
+
+
+def _other_contacts(shop_id: int, phone: str | None, now: datetime, known: set[int]
+                    ) -> tuple[datetime, ...]:
+    """When the shop contacted this number in the trailing 24 h, apart from the `known` attempts."""
     if not phone:
-        return 0
-    return db.session.execute(
-        select(func.count(ContactAttempt.id))
+        return ()
+    times = db.session.execute(
+        select(ContactAttempt.id, ContactAttempt.dispatched_at)
         .where(ContactAttempt.shop_id == shop_id, ContactAttempt.phone_hash == lookup_hash(phone),
-               ContactAttempt.channel == CALL, ContactAttempt.status.in_(CONTACTED),
-               ContactAttempt.dispatched_at > now - CALL_CAP_WINDOW)
-    ).scalar_one()
+               ContactAttempt.status.in_(CONTACTED), ContactAttempt.dispatched_at > now - CAP_PERIOD,
+               ContactAttempt.dispatched_at <= now)
+    ).all()
+    return tuple(sorted(at for attempt_id, at in times if attempt_id not in known))

@@ -42,7 +42,10 @@ def checkout_changed(event: WebhookEvent) -> None:
     now = clock.now()
     checkout = _upsert_checkout(shop, data)
     dropped = _complete_if_done(checkout, data, now)
-    queued = None if checkout.completed_at else scheduler.plan(checkout, shop, now)
+    queued = None
+    if checkout.completed_at is None:
+        queued = scheduler.plan(checkout, shop, now)
+        dropped += scheduler.supersede(checkout, now)
     _after_commit(event, dropped, queued)
 
 
@@ -63,8 +66,7 @@ def order_created(event: WebhookEvent) -> None:
     dropped: list[str] = []
     for checkout in checkouts:
         dropped += completion.complete(checkout, order.ordered_at, order, kind)
-    if checkouts:
-        attribution.attribute(order, checkouts[0])
+    attribution.attribute(order, checkouts)
     _after_commit(event, dropped, None)
 
 
@@ -139,6 +141,7 @@ def _apply(checkout: Checkout, data: CheckoutData) -> None:
     checkout.presentment_currency = data.presentment_currency
     checkout.subtotal_price = data.subtotal_price
     checkout.total_price = data.total_price
+    checkout.shop_total_price = data.shop_total_price
     checkout.customer_locale = data.customer_locale
     checkout.country_code = data.country_code
     checkout.province_code = data.province_code

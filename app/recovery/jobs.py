@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.crypto import lookup_hash
 from app.extensions import db
-from app.recovery import channels, clock, policy, scheduler
+from app.recovery import attribution, channels, clock, completion, locks, policy, scheduler
 from app.recovery.facts import facts_for, settings_for
 from app.recovery.models import AttemptStatus, Checkout, ContactAttempt
 from app.shops.models import Shop
@@ -26,6 +26,10 @@ DISPATCH_FAILED = "dispatch_failed"
 def run_attempt(attempt_id: int) -> str:
     """Deliver one planned contact if, right now, everything still allows it; returns what happened."""
     now = clock.now()
+    number = _number_of(attempt_id)
+    db.session.rollback()  # the decision's transaction starts with the number's lock
+    if number is not None:
+        locks.lock_number(*number)
     attempt = _lock(attempt_id)
     if attempt is None:
         db.session.rollback()
@@ -39,10 +43,16 @@ def run_attempt(attempt_id: int) -> str:
         db.session.rollback()
         return "early"
     checkout = attempt.checkout
+    if _settled_by_an_order(checkout):
+        return AttemptStatus.CANCELED
     shop = db.session.execute(
         select(Shop).where(Shop.id == checkout.shop_id).options(joinedload(Shop.settings))
     ).scalar_one()
     facts = facts_for(checkout, shop, now)
+    if facts.phone_e164 and (checkout.shop_id, lookup_hash(facts.phone_e164)) != number:
+        # Consent names another number than the checkout's (rare): decide under its lock too.
+        locks.lock_number(checkout.shop_id, lookup_hash(facts.phone_e164))
+        facts = facts_for(checkout, shop, now)
     settings = settings_for(shop)
     if checkout.holdout:
         return _withhold(attempt, checkout, shop, replace(facts, holdout=False), settings, now)
@@ -56,6 +66,35 @@ def run_attempt(attempt_id: int) -> str:
         log.info("contact attempt %s allowed but no %s sender is registered", attempt.id, attempt.channel)
         return AttemptStatus.AWAITING_CHANNEL
     return _dispatch(attempt, sender, facts.phone_e164, now)
+
+
+def _number_of(attempt_id: int) -> tuple[int, str] | None:
+    """The shop and number (hash) an attempt would reach, read without locking anything."""
+    row = db.session.execute(
+        select(Checkout.shop_id, Checkout.phone_hash)
+        .join(ContactAttempt, ContactAttempt.checkout_id == Checkout.id)
+        .where(ContactAttempt.id == attempt_id)
+    ).one_or_none()
+    return (row.shop_id, row.phone_hash) if row is not None and row.phone_hash else None
+
+
+def _settled_by_an_order(checkout: Checkout) -> bool:
+    """An order already stored settles the checkout (its own, or the same shopper's): complete it.
+
+    The order's webhook may have been processed while this checkout's was, each missing the other
+    (two workers, one instant); the job is the last point where that race can still be caught.
+    """
+    if checkout.completed_at is not None:
+        return False
+    order, kind = completion.order_for_checkout(checkout)
+    if order is None:
+        return False
+    dropped = completion.complete(checkout, order.ordered_at, order, kind)
+    attribution.attribute(order, [checkout])
+    db.session.commit()
+    scheduler.drop_jobs(dropped)
+    log.info("contact attempt for checkout %s canceled: an order (%s) settled it", checkout.id, kind)
+    return True
 
 
 def _lock(attempt_id: int) -> ContactAttempt | None:

@@ -28,6 +28,7 @@ class Reason(StrEnum):
 
     SHOP_INACTIVE = "shop_inactive"
     COMPLETED = "completed"
+    SUPERSEDED = "newer_checkout"  # the shopper's newer checkout is the one contacted
     SUPPRESSED = "suppressed"
     OPTED_OUT = "opted_out"
     NO_PHONE = "no_phone"
@@ -115,11 +116,15 @@ class CheckoutFacts:
     phone_e164: str | None
     last_updated_at: datetime
     consent: Consent
+    # Contacts made in this conversation: this checkout's and those about the shopper's other open
+    # checkouts (one person, one conversation), so caps, spacing and fallbacks count the person.
     attempts: tuple[Attempt, ...] = ()
     requested_callback_at: datetime | None = None
-    # Calls on this subject in the 24 h before the caller's now, this checkout's own included;
-    # lets the state cap see contacts held elsewhere (e.g. the shop's other checkouts).
-    calls_last_24h_same_subject: int = 0
+    # A newer open checkout of the same shopper carries consent: that one is contacted, not this.
+    superseded: bool = False
+    # When this shop contacted the same number in the 24 h before now, on any checkout and any
+    # channel, apart from the contacts in `attempts`: the state caps count per number, not per cart.
+    other_contacts: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,7 @@ def plan_next(facts: CheckoutFacts, settings: Settings, now: datetime) -> Decisi
     if isinstance(step, Reason):
         return Stop(step)
     channel, earliest = step
-    at = _settle(max(earliest, now), now, facts, zones, window, rules)
+    at = _settle(max(earliest, now), facts, zones, window, rules)
     return Stop(Reason.NO_WINDOW) if at is None else Contact(channel, at)
 
 
@@ -192,7 +197,7 @@ def may_contact_now(
         return Ineligible(earliest)
     if now < earliest:
         return Ineligible(Reason.TOO_SOON)
-    if _cap_release(facts, rules, now, now) is not None:
+    if _cap_release(facts, rules, now) is not None:
         return Ineligible(Reason.STATE_CAP)
     return None
 
@@ -208,6 +213,8 @@ def _ineligibility_reason(facts: CheckoutFacts, settings: Settings) -> Reason | 
     if any(attempt.outcome == OPT_OUT_OUTCOME for attempt in facts.attempts):
         # Honoured even before the do-not-contact list has caught up with the opt-out.
         return Reason.OPTED_OUT
+    if facts.superseded:
+        return Reason.SUPERSEDED
     if not facts.phone_e164:
         return Reason.NO_PHONE
     if not (facts.consent.call or facts.consent.sms):
@@ -289,7 +296,6 @@ def _earliest(facts: CheckoutFacts, settings: Settings, channel: Channel) -> dat
 
 def _settle(
     start: datetime,
-    now: datetime,
     facts: CheckoutFacts,
     zones: frozenset[str],
     window: Window,
@@ -298,45 +304,29 @@ def _settle(
     """The first instant from start that is inside the window and under the state cap."""
     at = start
     # Each cap wait lets at least one counted contact expire, so this many rounds always suffice.
-    for _ in range(len(facts.attempts) + 3):
+    for _ in range(len(facts.attempts) + len(facts.other_contacts) + 3):
         opening = next_window_opening(at, zones, window)
         if opening is None:
             return None
-        release = _cap_release(facts, rules, opening, now)
+        release = _cap_release(facts, rules, opening)
         if release is None:
             return opening
         at = release
     return None
 
 
-def _cap_release(
-    facts: CheckoutFacts, rules: ContactRules, at: datetime, now: datetime
-) -> datetime | None:
+def _cap_release(facts: CheckoutFacts, rules: ContactRules, at: datetime) -> datetime | None:
     """None if a contact at `at` stays under the state cap, else when a counted contact expires.
 
-    Texts count like calls (the state statutes say so). The caller's call count may include
-    calls we hold no timestamps for; those are assumed to last until now + 24 h.
+    Texts count like calls (the state statutes say so), and so do contacts about the shop's other
+    checkouts to the same number (`other_contacts`).
     """
     if rules.max_per_24h is None:
         return None
+    made = [a.at for a in facts.attempts] + list(facts.other_contacts)
     # Each counted contact leaves the rolling period 24 h after it was made, hence after `at`.
-    expiries = [a.at + CAP_PERIOD for a in facts.attempts if a.at > at - CAP_PERIOD]
-    counted = len(expiries)
-    if at < now + CAP_PERIOD:
-        # Calls in the caller's count that we hold no timestamps for (e.g. on the shop's other
-        # checkouts) happened before now. Only our own calls can be among them; a count that also
-        # held texts would merely make this stricter.
-        unreported = max(0, facts.calls_last_24h_same_subject - _own_calls_in_period(facts, now))
-        if unreported:
-            counted += unreported
-            expiries.append(now + CAP_PERIOD)
-    return min(expiries) if counted >= rules.max_per_24h else None
-
-
-def _own_calls_in_period(facts: CheckoutFacts, end: datetime) -> int:
-    """This checkout's calls in the rolling period that ends at `end`."""
-    start = end - CAP_PERIOD
-    return sum(1 for a in facts.attempts if a.channel == Channel.CALL and start < a.at <= end)
+    expiries = [moment + CAP_PERIOD for moment in made if moment > at - CAP_PERIOD]
+    return min(expiries) if len(expiries) >= rules.max_per_24h else None
 
 
 def _pending_callback(facts: CheckoutFacts) -> datetime | None:

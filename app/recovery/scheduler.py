@@ -11,10 +11,11 @@ from sqlalchemy import select, update
 
 from app import jobs
 from app.consent.models import Suppression
+from app.consent.queries import consent_for_checkout
 from app.crypto import lookup_hash
 from app.dbtypes import utcnow
 from app.extensions import db
-from app.recovery import clock, holdout, policy
+from app.recovery import clock, holdout, policy, shoppers
 from app.recovery.facts import facts_for, holdout_secret, settings_for
 from app.recovery.models import AttemptStatus, Checkout, ContactAttempt, job_id
 from app.shops.models import Shop
@@ -49,7 +50,7 @@ def plan(checkout: Checkout, shop: Shop, now: datetime, *,
     """
     facts = facts_for(checkout, shop, now)
     settings = settings_for(shop)
-    _decide_holdout(checkout, shop, facts, settings)
+    _decide_holdout(checkout, shop, facts, settings, now)
     pending = _pending(checkout)
     planned_from = max(now, not_before) if not_before else now
     decision = _next_step(checkout, replace(facts, holdout=bool(checkout.holdout)), settings, planned_from)
@@ -84,6 +85,19 @@ def queue_time(due: datetime) -> datetime | None:
 def cancel_checkout(checkout: Checkout, reason: str, now: datetime | None = None) -> list[str]:
     """Cancel every pending attempt of a checkout; returns the job ids to drop after commit."""
     return _cancel_where(ContactAttempt.checkout_id == checkout.id, reason, now)
+
+
+def supersede(checkout: Checkout, now: datetime) -> list[str]:
+    """Cancel the pending contacts of the shopper's older checkouts once this newer one holds
+    consent: one person, one conversation. Returns the job ids to drop after commit."""
+    standing = consent_for_checkout(checkout.shop_id, checkout.token)
+    if not (standing.call or standing.sms):
+        return []
+    older = [c.id for c in shoppers.conversation(checkout, now)
+             if shoppers.recency(c) < shoppers.recency(checkout)]
+    if not older:
+        return []
+    return _cancel_where(ContactAttempt.checkout_id.in_(older), policy.Reason.SUPERSEDED, now)
 
 
 def cancel_shop(shop_id: int, reason: str, now: datetime | None = None) -> list[str]:
@@ -149,14 +163,19 @@ def _next_step(checkout: Checkout, facts, settings, now: datetime):
     return policy.plan_next(replace(facts, holdout=False), settings, now)
 
 
-def _decide_holdout(checkout: Checkout, shop: Shop, facts, settings) -> None:
-    """Once a checkout is first eligible, put it in or out of the holdout for good."""
+def _decide_holdout(checkout: Checkout, shop: Shop, facts, settings, now: datetime) -> None:
+    """Once a checkout is first eligible, put it in or out of the holdout for good.
+
+    A shopper's checkouts share one decision (the first one made), so that no person is both
+    held out about one cart and contacted about another: that would blur the lift measurement.
+    """
     if checkout.holdout is not None:
         return
     if policy.eligibility(replace(facts, holdout=False), settings) is not None:
         return
-    checkout.holdout = holdout.is_holdout(holdout_secret(), shop.domain, checkout.token,
-                                          settings.holdout_percent)
+    decided = [c.holdout for c in shoppers.conversation(checkout, now) if c.holdout is not None]
+    checkout.holdout = decided[0] if decided else holdout.is_holdout(
+        holdout_secret(), shop.domain, checkout.token, settings.holdout_percent)
 
 
 def _pending(checkout: Checkout) -> ContactAttempt | None:
@@ -208,4 +227,4 @@ def _still_scheduled(condition, **values) -> list[tuple[int, int]]:
 
 
 __all__ = ["Queued", "cancel_checkout", "cancel_phone", "cancel_shop", "cancel_suppressed", "drop_jobs",
-           "enqueue", "plan", "record_outcome"]
+           "enqueue", "plan", "record_outcome", "supersede"]

@@ -105,11 +105,11 @@ FIELDS: dict[str, Field] = {
         {**_INT, "minimum": 1, "maximum": 1440},
     ),
     "max_attempts": Field(
-        3, _int_between(1, 5), "Most contacts (calls and texts together) per checkout.",
+        3, _int_between(1, 5), "Most contacts (calls and texts together) per shopper and conversation.",
         {**_INT, "minimum": 1, "maximum": 5},
     ),
     "min_attempt_spacing_minutes": Field(
-        120, _int_between(10, 2880), "Least time between two contacts about one checkout.",
+        120, _int_between(10, 2880), "Least time between two contacts to one shopper.",
         {**_INT, "minimum": 10, "maximum": 2880},
     ),
     "min_cart_value": Field(

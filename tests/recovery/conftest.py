@@ -103,6 +103,12 @@ def checkout_payload(token: str = "tok-1", *, updated_at: datetime = T0 - timede
     return payload
 
 
+def shopper(i: int) -> dict:
+    """Contact details of the i-th of several distinct shoppers (no shared phone or e-mail), for
+    `checkout_payload(**shopper(i))`: checkouts sharing either are one shopper's conversation."""
+    return {"phone": f"+1212555{1000 + i:04d}", "email": f"shopper{i}@example.com"}
+
+
 def order_payload(order_id: int | None = None, *, checkout_token: str | None = "tok-1",
                   cart_token: str | None = None, email: str | None = "shopper@example.com",
                   phone: str | None = None, total: str = "120.00", currency: str = "USD",

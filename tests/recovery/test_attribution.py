@@ -202,3 +202,12 @@ def test_intake_path_end_to_end_dispatch_then_order_is_a_recovery(shop, clock, d
     deliver(("orders/create", order_payload(created_at=clock.now() + timedelta(hours=2))))
     [recovery] = _recoveries()
     assert recovery.channel == "call" and recovery.revenue == Decimal("120.00")
+
+
+def test_three_decimal_currencies_stay_exact_in_recovered_revenue(shop, clock, deliver):
+    for token in ("kw-1", "kw-2", "jp-1"):
+        _checkout(shop, token)
+    deliver(("orders/create", order_payload(checkout_token="kw-1", total="12.345", currency="KWD")),
+            ("orders/create", order_payload(checkout_token="kw-2", total="0.001", currency="KWD")),
+            ("orders/create", order_payload(checkout_token="jp-1", total="1500", currency="JPY")))
+    assert summary(shop.id)["revenue"] == {"KWD": "12.346", "JPY": "1500"}

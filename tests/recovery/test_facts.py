@@ -9,10 +9,10 @@ from sqlalchemy import select
 from app.consent.queries import suppress
 from app.crypto import lookup_hash
 from app.extensions import db
-from app.recovery import facts
+from app.recovery import facts, shoppers
 from app.recovery.models import AttemptStatus, Checkout, ContactAttempt
 from app.shops.models import Shop
-from tests.recovery.conftest import NY_PHONE, T0, checkout_payload, configure
+from tests.recovery.conftest import LA_PHONE, NY_PHONE, T0, checkout_payload, configure, shopper
 
 pytestmark = pytest.mark.data
 
@@ -51,7 +51,7 @@ def test_facts_read_consent_address_value_and_last_update(shop, clock, deliver):
     assert result.cart_value == Decimal("99.50")
     assert result.last_updated_at == T0 - timedelta(minutes=5)
     assert result.shop_active and not result.completed and not result.holdout
-    assert result.attempts == () and result.calls_last_24h_same_subject == 0
+    assert result.attempts == () and result.other_contacts == () and not result.superseded
 
 
 def test_facts_see_a_suppression_at_once(shop, clock, deliver):
@@ -75,18 +75,66 @@ def test_only_attempts_that_reached_the_shopper_count_as_contacts(shop, clock, d
     result = facts.facts_for(_checkout(), shop, T0 + timedelta(hours=1))
     assert [(a.channel, a.at, a.outcome) for a in result.attempts] == [
         ("call", T0, None), ("call", T0, "no-answer")]
-    assert result.calls_last_24h_same_subject == 2
-    assert facts.facts_for(_checkout(), shop, T0 + timedelta(hours=25)).calls_last_24h_same_subject == 0
+    assert result.other_contacts == ()  # the same contacts are never counted twice
 
 
-def test_calls_to_the_same_number_count_across_checkouts(shop, clock, deliver):
-    deliver(("checkouts/create", checkout_payload("a")), ("checkouts/create", checkout_payload("b")))
-    first = _checkout("a")
-    first.attempts[0].status = AttemptStatus.DISPATCHED
-    first.attempts[0].dispatched_at = T0
-    first.attempts[0].phone_hash = lookup_hash(NY_PHONE)
+def _contact(checkout: Checkout, at, *, phone: str = NY_PHONE, channel: str = "call") -> None:
+    """Mark the checkout's first attempt as a contact made at `at` to `phone`."""
+    attempt = checkout.attempts[0]
+    attempt.status, attempt.dispatched_at, attempt.channel = AttemptStatus.DISPATCHED, at, channel
+    attempt.phone_hash = lookup_hash(phone)
     db.session.commit()
-    assert facts.facts_for(_checkout("b"), shop, T0 + timedelta(hours=1)).calls_last_24h_same_subject == 1
+
+
+def test_contacts_to_the_same_number_outside_the_conversation_count_for_the_state_cap(shop, clock,
+                                                                                       deliver):
+    deliver(("checkouts/create", checkout_payload("a")))
+    _contact(_checkout("a"), T0, channel="sms")
+    _checkout("a").completed_at = T0  # a finished conversation about another cart
+    db.session.commit()
+    deliver(("checkouts/create", checkout_payload("b", email="other@example.com")))
+    result = facts.facts_for(_checkout("b"), shop, T0 + timedelta(hours=1))
+    assert result.attempts == () and result.other_contacts == (T0,)
+    assert facts.facts_for(_checkout("b"), shop, T0 + timedelta(hours=25)).other_contacts == ()
+
+
+def test_contacts_about_the_shoppers_other_open_checkout_are_this_conversation(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload("a", phone=NY_PHONE)))
+    _contact(_checkout("a"), T0)
+    # The same e-mail with another number: one person, one conversation.
+    deliver(("checkouts/create", checkout_payload("b", phone=LA_PHONE, updated_at=T0)))
+    result = facts.facts_for(_checkout("b"), shop, T0 + timedelta(hours=1))
+    assert [(a.channel, a.at) for a in result.attempts] == [("call", T0)]
+
+
+def test_checkouts_older_than_the_conversation_period_are_a_new_conversation(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload("a")))
+    _contact(_checkout("a"), T0)
+    later = T0 + shoppers.CONVERSATION_PERIOD + timedelta(days=1)
+    clock.set(later)
+    deliver(("checkouts/create", checkout_payload("b", updated_at=later)))
+    result = facts.facts_for(_checkout("b"), shop, later)
+    assert result.attempts == () and not result.superseded
+
+
+def test_a_newer_consenting_checkout_of_the_same_shopper_supersedes_an_older_one(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload("a", updated_at=T0 - timedelta(minutes=9))),
+            ("checkouts/create", checkout_payload("b", updated_at=T0 - timedelta(minutes=5))))
+    assert facts.facts_for(_checkout("a"), shop, T0).superseded
+    assert not facts.facts_for(_checkout("b"), shop, T0).superseded
+
+
+def test_a_newer_checkout_without_consent_does_not_silence_an_older_one(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload("a", updated_at=T0 - timedelta(minutes=9))),
+            ("checkouts/create", checkout_payload("b", updated_at=T0 - timedelta(minutes=5), consent=None)))
+    assert not facts.facts_for(_checkout("a"), shop, T0).superseded
+
+
+def test_another_shoppers_checkout_never_supersedes(shop, clock, deliver):
+    deliver(("checkouts/create", checkout_payload("a", updated_at=T0 - timedelta(minutes=9))),
+            ("checkouts/create", checkout_payload("b", updated_at=T0 - timedelta(minutes=5),
+                                                  phone=LA_PHONE, email="b@example.com")))
+    assert not facts.facts_for(_checkout("a"), shop, T0).superseded
 
 
 def test_holdout_secret_derives_from_the_app_secret(app):
@@ -94,3 +142,18 @@ def test_holdout_secret_derives_from_the_app_secret(app):
     assert isinstance(secret, bytes) and len(secret) == 32 and secret == facts.holdout_secret()
     app.config["SECRET_KEY"] = "another-secret"
     assert facts.holdout_secret() != secret
+
+
+def test_the_cart_value_is_the_amount_in_the_shops_currency(shop, clock, deliver):
+    shop.currency = "USD"
+    db.session.commit()
+    money = {"shop_money": {"amount": "108.50", "currency_code": "USD"},
+             "presentment_money": {"amount": "100.00", "currency_code": "EUR"}}
+    paid_in_euros = checkout_payload("eur", currency="USD", presentment_currency="EUR", total="100.00",
+                                     total_price_set=money)
+    only_euros = checkout_payload("eur-only", currency="USD", presentment_currency="EUR", total="100.00",
+                                  **shopper(1))
+    deliver(("checkouts/create", paid_in_euros), ("checkouts/create", only_euros))
+    assert facts.facts_for(_checkout("eur"), shop, T0).cart_value == Decimal("108.50")
+    # No exchange rates here: a cart known only in another currency meets no minimum above zero.
+    assert facts.facts_for(_checkout("eur-only"), shop, T0).cart_value == Decimal("0")

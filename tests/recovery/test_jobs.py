@@ -1,6 +1,7 @@
 """The contact job: it re-checks the policy with fresh state at the moment it acts, hands allowed
 attempts to the channel's sender exactly once, and does nothing after an order, opt-out or uninstall."""
 
+import threading
 import uuid
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,13 +16,14 @@ from sqlalchemy import select
 from app.consent.queries import suppress
 from app.dbtypes import utcnow
 from app.extensions import db
-from app.recovery import channels, facts, scheduler
+from app.recovery import channels, completion, facts, scheduler
 from app.recovery import clock as recovery_clock
 from app.recovery.jobs import run_attempt
-from app.recovery.models import AttemptStatus, Checkout, ContactAttempt
+from app.recovery.models import AttemptStatus, Checkout, ContactAttempt, Order
 from app.shopify.webhooks.models import WebhookDelivery
 from app.shopify.webhooks.processing import process_delivery
 from app.shops.models import Shop
+from tests.conftest import backend
 from tests.recovery.conftest import (
     NY_PHONE,
     T0,
@@ -30,6 +32,7 @@ from tests.recovery.conftest import (
     configure,
     make_shop,
     order_payload,
+    shopper,
 )
 
 pytestmark = pytest.mark.data
@@ -143,8 +146,7 @@ def test_outside_the_window_the_job_skips_and_replans_into_the_next_window(shop,
 def test_holdout_checkout_is_withheld_and_never_sent(shop, clock, deliver, run_due, sent):
     configure(shop, holdout_percent=50)
     tokens = [f"tok-{i}" for i in range(16)]
-    deliver(*[("checkouts/create", checkout_payload(t, phone=f"+1212555{1000 + i}"))
-              for i, t in enumerate(tokens)])
+    deliver(*[("checkouts/create", checkout_payload(t, **shopper(i))) for i, t in enumerate(tokens)])
     run_due(clock, **DUE)
     by_checkout = {a.checkout_id: a for a in attempts()}
     holdouts = db.session.execute(select(Checkout.id).where(Checkout.holdout.is_(True))).scalars().all()
@@ -326,3 +328,57 @@ def _run_due(clock, shop_id: int, minutes: int, outcomes, lateness) -> None:
         if run_attempt(due.id) == AttemptStatus.DISPATCHED:
             scheduler.record_outcome(due.id, next(outcomes))
     clock.set(max(clock.now(), end))
+
+
+# -- an order and its checkout processed at the same instant by two workers ------------------------
+
+def _stored_delivery(client, signed_webhook, topic: str, payload: dict) -> int:
+    body, headers = signed_webhook(topic, payload)
+    assert client.post("/webhooks", data=body, headers=headers).status_code == 200
+    return db.session.execute(select(WebhookDelivery.id).where(
+        WebhookDelivery.webhook_id == headers["X-Shopify-Webhook-Id"])).scalar_one()
+
+
+@pytest.mark.skipif(backend() == "sqlite", reason="SQLite runs one writer at a time: the two "
+                                                  "deliveries cannot miss each other there")
+def test_an_order_and_its_checkout_processed_at_the_same_instant_never_lead_to_a_contact(
+        app, shop, clock, client, signed_webhook, monkeypatch, sent):
+    checkout_id = _stored_delivery(client, signed_webhook, "checkouts/create", checkout_payload())
+    order_id = _stored_delivery(client, signed_webhook, "orders/create", order_payload(created_at=T0))
+    # Each worker looks for the other's row, finds nothing (it is not committed yet), and only then
+    # goes on: the interleaving the review saw, made certain.
+    barrier = threading.Barrier(2, timeout=10)
+    racing = {"on": True}
+    for name in ("order_for_checkout", "checkouts_for_order"):
+        real = getattr(completion, name)
+
+        def after_the_other_looked(*args, _real=real):
+            found = _real(*args)
+            if racing["on"]:
+                barrier.wait()
+            return found
+
+        monkeypatch.setattr(completion, name, after_the_other_looked)
+    results = {}
+
+    def worker(delivery_id: int) -> None:
+        with app.app_context():
+            results[delivery_id] = process_delivery(delivery_id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(d,)) for d in (checkout_id, order_id)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    racing["on"] = False
+    assert results == {checkout_id: "processed", order_id: "processed"}
+    db.session.expire_all()
+    checkout = _checkout()
+    [attempt] = attempts()
+    assert checkout.completed_at is None and attempt.status == AttemptStatus.SCHEDULED  # both missed
+    clock.set(attempt.scheduled_at)
+    assert run_attempt(attempt.id) == AttemptStatus.CANCELED
+    assert sent == []
+    order = db.session.execute(select(Order)).scalar_one()
+    assert _checkout().completed_at == T0 and order.checkout_id == checkout.id

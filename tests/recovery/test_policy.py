@@ -317,23 +317,30 @@ def test_strict_state_address_applies_the_cap_to_an_out_of_state_number() -> Non
     assert decision == Contact(Channel.SMS, first + timedelta(days=1))
 
 
-def test_strict_state_cap_counts_contacts_the_caller_reports_without_timestamps() -> None:
-    checkout = facts(phone_e164=MIAMI, calls_last_24h_same_subject=3)
-    now = eastern(2026, 6, 10, 11, 0)
+def test_strict_state_cap_counts_the_numbers_contacts_about_other_checkouts() -> None:
+    now = eastern(2026, 6, 10, 14, 0)
+    elsewhere = tuple(now - timedelta(hours=h) for h in (3, 2, 1))
+    checkout = facts(phone_e164=MIAMI, other_contacts=elsewhere)
     assert may_contact_now(checkout, FREQUENT, "call", now) == Ineligible(Reason.STATE_CAP)
     decision = plan_next(checkout, FREQUENT, now)
-    assert decision == Contact(Channel.CALL, now + timedelta(days=1))
+    assert decision == Contact(Channel.CALL, elsewhere[0] + timedelta(days=1))
 
 
-def test_strict_state_cap_adds_calls_from_elsewhere_to_this_checkouts_contacts() -> None:
+def test_strict_state_cap_adds_contacts_elsewhere_to_this_conversations_own() -> None:
     now = eastern(2026, 6, 10, 14, 0)
     own = (call(now - timedelta(hours=2), "no-answer"), sms(now - timedelta(hours=1)))
-    # The caller counts calls to the number across the shop: our call plus one elsewhere.
-    checkout = facts(phone_e164=MIAMI, attempts=own, calls_last_24h_same_subject=2)
+    # Two contacts of ours and a text about another of the shop's checkouts: three in 24 h.
+    checkout = facts(phone_e164=MIAMI, attempts=own, other_contacts=(now - timedelta(hours=5),))
     assert may_contact_now(checkout, FREQUENT, "call", now) == Ineligible(Reason.STATE_CAP)
-    # Only our own call: it is not counted twice, so a third contact is still allowed.
-    checkout = dataclasses.replace(checkout, calls_last_24h_same_subject=1)
-    assert may_contact_now(checkout, FREQUENT, "call", now) is None
+    assert may_contact_now(dataclasses.replace(checkout, other_contacts=()), FREQUENT, "call", now) is None
+    # The one elsewhere leaves the rolling period a day after it was made.
+    assert may_contact_now(checkout, FREQUENT, "call", now + timedelta(hours=19)) is None
+
+
+def test_a_superseded_checkout_is_never_contacted() -> None:
+    checkout = facts(superseded=True)
+    assert plan_next(checkout, DEFAULTS, MORNING) == Stop(Reason.SUPERSEDED)
+    assert may_contact_now(checkout, DEFAULTS, "call", MORNING) == Ineligible(Reason.SUPERSEDED)
 
 
 def test_a_call_still_in_progress_counts_and_keeps_the_spacing() -> None:
@@ -499,6 +506,12 @@ def attempts_before(now: datetime, within: timedelta = timedelta(days=3)):
     return st.lists(one, max_size=5).map(tuple)
 
 
+def contacts_elsewhere(now: datetime):
+    """Contacts to the same number about the shop's other checkouts, in the 30 h before now."""
+    at = st.integers(0, 30 * 60).map(lambda m: now - timedelta(minutes=m))
+    return st.lists(at, max_size=3).map(lambda times: tuple(sorted(times)))
+
+
 @st.composite
 def shop_settings(draw) -> Settings:
     """Any settings a merchant could save."""
@@ -537,7 +550,8 @@ def scenarios(draw, blocked=rarely) -> tuple[CheckoutFacts, Settings, datetime]:
         consent=Consent(call=draw(mostly), sms=draw(mostly)),
         attempts=draw(attempts_before(now)),
         requested_callback_at=draw(st.none() | callback),
-        calls_last_24h_same_subject=draw(st.integers(0, 4)),
+        superseded=draw(blocked),
+        other_contacts=draw(contacts_elsewhere(now)),
     )
     return checkout, draw(shop_settings()), now
 
@@ -585,6 +599,7 @@ def blocked_scenarios(draw) -> tuple[CheckoutFacts, Settings, datetime]:
         st.sampled_from(
             [
                 {"suppressed": True},
+                {"superseded": True},
                 {"completed": True},
                 {"holdout": True},
                 {"shop_active": False},
@@ -612,7 +627,7 @@ def _assert_lawful(
 ) -> None:
     """Everything that must hold for any contact on `channel` at `at`, checked independently."""
     assert checkout.shop_active and not checkout.completed and not checkout.suppressed
-    assert not checkout.holdout
+    assert not checkout.holdout and not checkout.superseded
     assert checkout.phone_e164
     assert all(attempt.outcome != "opted-out" for attempt in checkout.attempts)
     consented = checkout.consent.call if channel == "call" else checkout.consent.sms
@@ -621,7 +636,7 @@ def _assert_lawful(
     assert len(checkout.attempts) < shop.max_attempts
     _assert_paced(checkout, shop, channel, at)
     _assert_inside_hours(checkout, shop, at)
-    _assert_under_state_cap(checkout, at, now)
+    _assert_under_state_cap(checkout, at)
 
 
 def _is_strict(checkout: CheckoutFacts) -> bool:
@@ -657,15 +672,12 @@ def _assert_inside_hours(checkout: CheckoutFacts, shop: Settings, at: datetime) 
         assert start <= at.astimezone(ZoneInfo(zone)).time() < end, zone
 
 
-def _assert_under_state_cap(checkout: CheckoutFacts, at: datetime, now: datetime) -> None:
+def _assert_under_state_cap(checkout: CheckoutFacts, at: datetime) -> None:
     """Fewer than 3 contacts in the 24 h before `at` for strict-state shoppers, texts included."""
     if not _is_strict(checkout):
         return
-    day = timedelta(hours=24)
-    recent = [a for a in checkout.attempts if a.at > at - day]
-    known_calls = sum(a.channel == "call" and now - day < a.at <= now for a in checkout.attempts)
-    unreported = max(0, checkout.calls_last_24h_same_subject - known_calls)
-    assert len(recent) + (unreported if at < now + day else 0) < 3
+    made = [a.at for a in checkout.attempts] + list(checkout.other_contacts)
+    assert sum(1 for moment in made if moment > at - timedelta(hours=24)) < 3
 
 
 @PROPERTIES
@@ -702,8 +714,6 @@ def test_a_blocked_checkout_is_never_contacted(scenario, minutes_later) -> None:
 @given(open_scenarios)
 def test_the_final_guard_allows_whatever_plan_next_planned(scenario) -> None:
     checkout, shop, now = scenario
-    # The caller recounts contacts when the job runs; only timestamped ones carry over here.
-    checkout = dataclasses.replace(checkout, calls_last_24h_same_subject=0)
     decision = plan_next(checkout, shop, now)
     if isinstance(decision, Contact):
         assert may_contact_now(checkout, shop, decision.channel, decision.at) is None
@@ -713,7 +723,6 @@ def test_the_final_guard_allows_whatever_plan_next_planned(scenario) -> None:
 @given(open_scenarios, st.floats(0, 1))
 def test_plan_next_picks_the_earliest_moment_the_final_guard_allows(scenario, fraction) -> None:
     checkout, shop, now = scenario
-    checkout = dataclasses.replace(checkout, calls_last_24h_same_subject=0)
     decision = plan_next(checkout, shop, now)
     if isinstance(decision, Contact) and decision.at > now:
         for earlier in (decision.at - timedelta(seconds=1), now + (decision.at - now) * fraction):

@@ -15,7 +15,7 @@ from app.recovery import scheduler
 from app.recovery.models import AttemptStatus, Checkout, ContactAttempt, job_id
 from app.shops.models import Shop
 from tests.conftest import backend
-from tests.recovery.conftest import NY_PHONE, T0, attempts, checkout_payload, configure
+from tests.recovery.conftest import NY_PHONE, T0, attempts, checkout_payload, configure, shopper
 
 pytestmark = pytest.mark.data
 
@@ -99,11 +99,12 @@ def test_cart_below_the_merchant_minimum_is_not_planned(shop, clock, deliver):
 def test_holdout_is_decided_once_per_checkout_and_kept(shop, clock, deliver):
     configure(shop, holdout_percent=50)
     tokens = [f"tok-{i}" for i in range(16)]
-    deliver(*[("checkouts/create", checkout_payload(t)) for t in tokens])
+    deliver(*[("checkouts/create", checkout_payload(t, **shopper(i))) for i, t in enumerate(tokens)])
     decided = {t: _checkout(t).holdout for t in tokens}
     assert set(decided.values()) == {True, False}
     configure(shop, holdout_percent=0)
-    deliver(*[("checkouts/update", checkout_payload(t, updated_at=T0)) for t in tokens])
+    deliver(*[("checkouts/update", checkout_payload(t, updated_at=T0, **shopper(i)))
+              for i, t in enumerate(tokens)])
     assert {t: _checkout(t).holdout for t in tokens} == decided
 
 
@@ -114,7 +115,7 @@ def test_holdout_is_not_decided_for_a_checkout_that_is_not_eligible(shop, clock,
 
 
 def test_cancel_shop_cancels_every_pending_attempt_and_returns_the_job_ids(shop, clock, deliver):
-    deliver(*[("checkouts/create", checkout_payload(f"tok-{i}")) for i in range(3)])
+    deliver(*[("checkouts/create", checkout_payload(f"tok-{i}", **shopper(i))) for i in range(3)])
     dropped = scheduler.cancel_shop(shop.id, "uninstalled")
     db.session.commit()
     scheduler.drop_jobs(dropped)
