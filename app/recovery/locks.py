@@ -13,6 +13,7 @@ import hashlib
 from sqlalchemy import text
 
 from app.extensions import db
+from app.transactions import begin_writing
 
 _LOCK_LABEL = b"ringback-contact-lock\x00"
 
@@ -21,19 +22,15 @@ def lock_number(shop_id: int, phone_hash: str) -> None:
     """Block until no other transaction decides about this shop's contacts to this number.
 
     Released when the current transaction ends. It must be the transaction's first statement, so
-    that everything read afterwards is read under it (SQLite cannot refresh an older snapshot).
+    that everything read afterwards is read under it.
     """
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _key(shop_id, phone_hash)})
     else:
-        # SQLite has one writer at a time: taking the write lock first makes every decision wait
-        # for the one in progress, whatever the number. The transaction just begun (a deferred
-        # BEGIN, see app/__init__.py) has read nothing yet; it becomes an IMMEDIATE one, which waits
-        # for the write lock before reading anything. (A deferred transaction that read first could
-        # not see the other writer's commit later: SQLite fails it with "database is locked".)
-        connection.exec_driver_sql("COMMIT")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # SQLite has one writer at a time: starting as the writer makes every decision wait for the
+        # one in progress, whatever the number.
+        begin_writing()
 
 
 def _key(shop_id: int, phone_hash: str) -> int:

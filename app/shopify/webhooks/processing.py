@@ -14,6 +14,7 @@ from app.dbtypes import utcnow
 from app.extensions import db
 from app.shopify.webhooks.models import DeliveryStatus, WebhookDelivery
 from app.shopify.webhooks.registry import HANDLERS, WebhookEvent
+from app.transactions import begin_writing
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,11 @@ def enqueue_delivery(delivery_id: int) -> bool:
 
 
 def process_delivery(delivery_id: int) -> str:
-    """Run the topic's handler once for the delivery; returns the resulting status."""
+    """Run the topic's handler once for the delivery; returns the resulting status.
+
+    A job: it starts a transaction of its own (anything uncommitted in the session is dropped)."""
+    db.session.rollback()
+    begin_writing()  # on SQLite, wait for the web process's insert rather than fail on it
     delivery = db.session.execute(
         select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
     ).scalar_one_or_none()

@@ -165,3 +165,32 @@ def test_sweeper_skips_deliveries_whose_job_is_still_queued(app, client, signed_
     _deliver(client, signed_webhook, "app/scopes_update", {"current": []})
     app.config["WEBHOOK_SWEEP_GRACE_SECONDS"] = 0
     assert processing.sweep() == 0  # the intake already queued it
+
+
+def test_processing_waits_for_a_concurrent_writer_instead_of_failing(client, signed_webhook, app):
+    """`make run` on SQLite: the web process stores the next delivery while the worker processes one."""
+    import threading
+
+    import sqlalchemy as sa
+
+    delivery = _deliver(client, signed_webhook, "app/scopes_update", {"current": []})
+    db.session.commit()
+    holding, release = threading.Event(), threading.Event()
+    engine = db.engine
+
+    def web_process_storing_a_delivery():
+        with engine.connect() as conn:
+            # The insert holds the write lock (on SQLite) until the commit.
+            conn.execute(sa.insert(WebhookDelivery).values(
+                webhook_id="concurrent", topic="app/scopes_update", shop_domain="alpha.myshopify.com",
+                payload_bytes=0, status=DeliveryStatus.IGNORED, attempts=0, received_at=utcnow()))
+            holding.set()
+            release.wait(5)
+            conn.commit()
+
+    writer = threading.Thread(target=web_process_storing_a_delivery)
+    writer.start()
+    holding.wait(5)
+    threading.Timer(0.3, release.set).start()  # commits while the job is under way
+    assert processing.process_delivery(delivery.id) == DeliveryStatus.PROCESSED
+    writer.join(10)
