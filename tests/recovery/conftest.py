@@ -123,6 +123,17 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def store_delivery(client, signed_webhook, topic: str, payload: dict, *, shop: str = SHOP_DOMAIN) -> int:
+    """Post a signed webhook through the real route; returns the stored delivery's id, unprocessed
+    (its job is queued, but the test decides when and by whom it is processed)."""
+    from app.shopify.webhooks.models import WebhookDelivery
+
+    body, headers = signed_webhook(topic, payload, shop=shop)
+    assert client.post("/webhooks", data=body, headers=headers).status_code == 200
+    return db.session.execute(select(WebhookDelivery.id).where(
+        WebhookDelivery.webhook_id == headers["X-Shopify-Webhook-Id"])).scalar_one()
+
+
 @pytest.fixture
 def deliver(client, signed_webhook, run_jobs):
     """Post signed webhooks through the real route, then drain the queue with a real RQ worker."""

@@ -20,7 +20,6 @@ from app.recovery import channels, completion, facts, scheduler
 from app.recovery import clock as recovery_clock
 from app.recovery.jobs import run_attempt
 from app.recovery.models import AttemptStatus, Checkout, ContactAttempt, Order
-from app.shopify.webhooks.models import WebhookDelivery
 from app.shopify.webhooks.processing import process_delivery
 from app.shops.models import Shop
 from tests.conftest import backend
@@ -33,6 +32,7 @@ from tests.recovery.conftest import (
     make_shop,
     order_payload,
     shopper,
+    store_delivery,
 )
 
 pytestmark = pytest.mark.data
@@ -284,10 +284,7 @@ def test_no_dispatched_contact_without_consent_after_optout_or_order_to_holdout_
     lateness = iter(scenario["lateness"] * 10)
 
     def deliver(topic, payload):
-        body, headers = signed_webhook(topic, payload, shop=shop.domain)
-        assert client.post("/webhooks", data=body, headers=headers).status_code == 200
-        delivery_id = db.session.execute(select(WebhookDelivery.id).where(
-            WebhookDelivery.webhook_id == headers["X-Shopify-Webhook-Id"])).scalar_one()
+        delivery_id = store_delivery(client, signed_webhook, topic, payload, shop=shop.domain)
         assert process_delivery(delivery_id) == "processed"
 
     for (kind, arg), tick in scenario["steps"]:
@@ -332,19 +329,12 @@ def _run_due(clock, shop_id: int, minutes: int, outcomes, lateness) -> None:
 
 # -- an order and its checkout processed at the same instant by two workers ------------------------
 
-def _stored_delivery(client, signed_webhook, topic: str, payload: dict) -> int:
-    body, headers = signed_webhook(topic, payload)
-    assert client.post("/webhooks", data=body, headers=headers).status_code == 200
-    return db.session.execute(select(WebhookDelivery.id).where(
-        WebhookDelivery.webhook_id == headers["X-Shopify-Webhook-Id"])).scalar_one()
-
-
 @pytest.mark.skipif(backend() == "sqlite", reason="SQLite runs one writer at a time: the two "
                                                   "deliveries cannot miss each other there")
 def test_an_order_and_its_checkout_processed_at_the_same_instant_never_lead_to_a_contact(
         app, shop, clock, client, signed_webhook, monkeypatch, sent):
-    checkout_id = _stored_delivery(client, signed_webhook, "checkouts/create", checkout_payload())
-    order_id = _stored_delivery(client, signed_webhook, "orders/create", order_payload(created_at=T0))
+    checkout_id = store_delivery(client, signed_webhook, "checkouts/create", checkout_payload())
+    order_id = store_delivery(client, signed_webhook, "orders/create", order_payload(created_at=T0))
     # Each worker looks for the other's row, finds nothing (it is not committed yet), and only then
     # goes on: the interleaving the review saw, made certain.
     barrier = threading.Barrier(2, timeout=10)
