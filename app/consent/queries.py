@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import Select, select
 
-from app.consent.models import Channels, ConsentEvent
+from app.consent.models import Channels, ConsentEvent, SuppressionChannel
 from app.consent.phones import normalise
-from app.consent.suppression import is_hash_suppressed, is_suppressed, phone_hash, suppress
+from app.consent.suppression import is_suppressed, phone_hash, suppress, suppressed_channels
 from app.extensions import db
 
 CHANNELS = ("call", "sms")
@@ -37,14 +37,20 @@ NO_CONSENT = ConsentState(call=False, sms=False, phone_e164=None, wording=None, 
 
 def consent_for_checkout(shop_id: int, checkout_token: str) -> ConsentState:
     """The consent given at one checkout, still standing now; no events → all False."""
-    deciding = {ch: _latest(shop_id, ch, ConsentEvent.checkout_token == checkout_token)
-                for ch in CHANNELS}
+    deciding = _latest(shop_id, ConsentEvent.checkout_token == checkout_token)
     anchor = _anchor(deciding.values())
     if anchor is None:
         return NO_CONSENT
+    by_number = _latest(shop_id, ConsentEvent.phone_hash == anchor.phone_hash)
+    by_email = _latest(shop_id, ConsentEvent.email_hash == anchor.email_hash) if anchor.email_hash else {}
+    suppressed = suppressed_channels(shop_id, anchor.phone_hash)
     allowed = {ch: _grants(ev) and ev.phone_hash == anchor.phone_hash
-               and _phone_allows(shop_id, anchor.phone_hash, ch)
-               and _email_allows(shop_id, anchor.email_hash, ch) for ch, ev in deciding.items()}
+               # No later "no" for this number anywhere in the shop, and no suppression.
+               and _grants(by_number[ch]) and not _covers(suppressed, ch)
+               # No later "no" (or unusable statement) from this e-mail address anywhere in the shop;
+               # a later "yes" that named no usable phone grants nothing itself, but is no refusal.
+               and (by_email.get(ch) is None or by_email[ch].granted)
+               for ch, ev in deciding.items()}
     return _state(allowed, anchor)
 
 
@@ -53,9 +59,9 @@ def consent_for_phone(shop_id: int, phone_e164: str) -> ConsentState:
     hashed = _hash(phone_e164)
     if hashed is None:
         return NO_CONSENT
-    deciding = {ch: _latest(shop_id, ch, ConsentEvent.phone_hash == hashed) for ch in CHANNELS}
-    allowed = {ch: _grants(ev) and not is_hash_suppressed(shop_id, hashed, ch)
-               for ch, ev in deciding.items()}
+    deciding = _latest(shop_id, ConsentEvent.phone_hash == hashed)
+    suppressed = suppressed_channels(shop_id, hashed)
+    allowed = {ch: _grants(ev) and not _covers(suppressed, ch) for ch, ev in deciding.items()}
     anchor = _anchor(ev for ch, ev in deciding.items() if allowed[ch])
     return _state(allowed, anchor) if anchor is not None else NO_CONSENT
 
@@ -79,14 +85,25 @@ def ledger_page(shop_id: int, *, phone_e164: str | None = None, checkout_token: 
     return list(rows[:per_page]), page + 1 if len(rows) > per_page else None
 
 
-def _latest(shop_id: int, channel: str, condition) -> ConsentEvent | None:
-    return db.session.execute(
-        select(ConsentEvent)
-        .where(ConsentEvent.shop_id == shop_id, condition,
-               ConsentEvent.channels.in_([str(c) for c in COVERING[channel]]))
+def _latest(shop_id: int, condition) -> dict[str, ConsentEvent | None]:
+    """Per channel, the statement that decides it among those matching `condition` (the latest by
+    `consented_at`, then id), in one query: one subject's statements are few."""
+    rows = db.session.execute(
+        select(ConsentEvent).where(ConsentEvent.shop_id == shop_id, condition)
         .order_by(ConsentEvent.consented_at.desc(), ConsentEvent.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    ).scalars()
+    latest: dict[str, ConsentEvent | None] = dict.fromkeys(CHANNELS)
+    for event in rows:
+        for channel in CHANNELS:
+            if latest[channel] is None and event.channels in COVERING[channel]:
+                latest[channel] = event
+        if all(latest.values()):
+            break
+    return latest
+
+
+def _covers(suppressed: set[str], channel: str) -> bool:
+    return bool(suppressed & {channel, SuppressionChannel.ALL})
 
 
 def _grants(event: ConsentEvent | None) -> bool:
@@ -97,21 +114,6 @@ def _anchor(events) -> ConsentEvent | None:
     """The latest granting statement: its phone is the one consent is about."""
     granting = [ev for ev in events if _grants(ev)]
     return max(granting, key=lambda ev: (ev.consented_at, ev.id), default=None)
-
-
-def _phone_allows(shop_id: int, hashed: str, channel: str) -> bool:
-    """No later "no" for this number anywhere in the shop, and no suppression."""
-    latest = _latest(shop_id, channel, ConsentEvent.phone_hash == hashed)
-    return _grants(latest) and not is_hash_suppressed(shop_id, hashed, channel)
-
-
-def _email_allows(shop_id: int, hashed: str | None, channel: str) -> bool:
-    """No later "no" (or unusable statement) from this e-mail address anywhere in the shop."""
-    if hashed is None:
-        return True
-    latest = _latest(shop_id, channel, ConsentEvent.email_hash == hashed)
-    # A later "yes" that named no usable phone grants nothing itself, but it is no refusal either.
-    return latest is None or latest.granted
 
 
 def _state(allowed: dict[str, bool], anchor: ConsentEvent) -> ConsentState:
