@@ -174,6 +174,7 @@ def _ringback_run(config: dict, queue: str, region, args) -> list[float]:
 def _seed(region, n: int, now: datetime) -> None:
     """A shop and n consenting checkouts, each with one planned call (its time is set later)."""
     from app.consent.ledger import record_from_webhook
+    from app.crypto import lookup_hash
     from app.extensions import db
     from app.recovery.models import Checkout, ContactAttempt
     from app.shops.models import Shop, ShopSettings
@@ -189,7 +190,9 @@ def _seed(region, n: int, now: datetime) -> None:
             phone, token = f"{prefix}{i:04d}", f"bench-{i}"
             record_from_webhook(shop, "checkouts/create", _consent_payload(token, phone, country, updated),
                                 delivery_id=None, received_at=updated)
-            checkout = Checkout(shop_id=shop.id, token=token, phone=phone, total_price=100, line_items=[],
+            # As intake stores them: the keyed hash is what the contact job locks and counts by.
+            checkout = Checkout(shop_id=shop.id, token=token, phone=phone, phone_hash=lookup_hash(phone),
+                                total_price=100, line_items=[],
                                 country_code=country, province_code=province, holdout=False,
                                 shopify_created_at=updated, shopify_updated_at=updated)
             checkout.attempts.append(ContactAttempt(shop_id=shop.id, seq=1, channel="call",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.recovery import scheduler, shoppers
@@ -47,18 +47,24 @@ def _own_checkout(order: Order) -> tuple[Checkout | None, str | None]:
 
 
 def order_for_checkout(checkout: Checkout) -> tuple[Order | None, str | None]:
-    """An order already stored that completes this (just arrived) checkout, and how it matched."""
-    for kind, condition in ((MatchKind.CHECKOUT_TOKEN, _eq(Order.checkout_token, checkout.token)),
-                            (MatchKind.CART_TOKEN, _eq(Order.cart_token, checkout.cart_token))):
-        if condition is not None:
-            order = _first_order(checkout.shop_id, condition)
-            if order is not None:
-                return order, kind
-    same_customer = shoppers.same_shopper(Order, checkout.email_hash, checkout.phone_hash)
-    if same_customer is not None:
-        for order in _orders(checkout.shop_id, same_customer):
-            if _within_window(checkout, order.ordered_at):
-                return order, MatchKind.CUSTOMER
+    """An order already stored that completes this (just arrived) checkout, and how it matched:
+    by checkout token, else cart token, else the same customer within 48 h (one query for all)."""
+    keys = [(MatchKind.CHECKOUT_TOKEN, Order.checkout_token, checkout.token),
+            (MatchKind.CART_TOKEN, Order.cart_token, checkout.cart_token)]
+    conditions = [_eq(column, value) for _, column, value in keys]
+    conditions.append(shoppers.same_shopper(Order, checkout.email_hash, checkout.phone_hash))
+    conditions = [condition for condition in conditions if condition is not None]
+    if not conditions:
+        return None, None
+    orders = _orders(checkout.shop_id, or_(*conditions))
+    for kind, column, value in keys:
+        found = next((o for o in orders if value and getattr(o, column.key) == value), None)
+        if found is not None:
+            return found, kind
+    # The rest matched by customer: only an order placed while the checkout was open settles it.
+    for order in orders:
+        if _within_window(checkout, order.ordered_at):
+            return order, MatchKind.CUSTOMER
     return None, None
 
 
@@ -89,12 +95,6 @@ def _checkouts(shop_id: int, *conditions) -> list[Checkout]:
         select(Checkout).where(Checkout.shop_id == shop_id, *conditions)
         .order_by(Checkout.shopify_updated_at.desc().nulls_last(), Checkout.id.desc()).with_for_update()
     ).scalars())
-
-
-def _first_order(shop_id: int, condition) -> Order | None:
-    return db.session.execute(
-        select(Order).where(Order.shop_id == shop_id, condition).order_by(Order.ordered_at).limit(1)
-    ).scalar_one_or_none()
 
 
 def _orders(shop_id: int, condition) -> list[Order]:

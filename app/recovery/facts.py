@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app import money
 from app.consent import queries as consent
@@ -60,7 +60,9 @@ def facts_for(checkout: Checkout, shop: Shop, now: datetime) -> policy.CheckoutF
     standing = consent.consent_for_checkout(checkout.shop_id, checkout.token)
     phone = standing.phone_e164 or checkout.phone
     checkouts = shoppers.conversation(checkout, now)
-    contacts = _contacts([c.id for c in checkouts])
+    conversation_ids = {c.id for c in checkouts}
+    contacts = _contacts(checkout.shop_id, conversation_ids, phone, now)
+    own = [a for a in contacts if a.checkout_id in conversation_ids]
     return policy.CheckoutFacts(
         shop_active=shop.is_active,
         completed=checkout.completed_at is not None,
@@ -74,23 +76,30 @@ def facts_for(checkout: Checkout, shop: Shop, now: datetime) -> policy.CheckoutF
         last_updated_at=shoppers.last_update(checkout),
         consent=policy.Consent(call=standing.call, sms=standing.sms),
         attempts=tuple(policy.Attempt(channel=a.channel, at=a.dispatched_at, outcome=a.outcome)
-                       for a in contacts),
+                       for a in own),
         requested_callback_at=checkout.requested_callback_at,
         superseded=_superseded(checkout, checkouts),
-        other_contacts=_other_contacts(checkout.shop_id, phone, now, {a.id for a in contacts}),
+        # Contacts to the number about checkouts outside this conversation, in the last 24 h.
+        other_contacts=tuple(a.dispatched_at for a in contacts if a.checkout_id not in conversation_ids),
     )
 
 
-def _contacts(checkout_ids: list[int]) -> list:
-    """Attempts that reached the shopper; skipped, withheld or undeliverable ones never count.
+def _contacts(shop_id: int, conversation_ids: set[int], phone: str | None, now: datetime) -> list:
+    """Attempts that reached someone (skipped, withheld or undeliverable ones never count): every
+    one in the conversation, and those to `phone` on the shop's other checkouts in the last 24 h.
 
     Read as plain rows, not entities: the session may hold an older copy of an attempt that
     another worker has dispatched since, and the row as committed is what counts."""
+    about = ContactAttempt.checkout_id.in_(conversation_ids)
+    if phone:
+        about = or_(about, (ContactAttempt.shop_id == shop_id)
+                    & (ContactAttempt.phone_hash == lookup_hash(phone))
+                    & (ContactAttempt.dispatched_at > now - CAP_PERIOD)
+                    & (ContactAttempt.dispatched_at <= now))
     return list(db.session.execute(
-        select(ContactAttempt.id, ContactAttempt.channel, ContactAttempt.dispatched_at,
-               ContactAttempt.outcome)
-        .where(ContactAttempt.checkout_id.in_(checkout_ids), ContactAttempt.status.in_(CONTACTED),
-               ContactAttempt.dispatched_at.is_not(None))
+        select(ContactAttempt.id, ContactAttempt.checkout_id, ContactAttempt.channel,
+               ContactAttempt.dispatched_at, ContactAttempt.outcome)
+        .where(about, ContactAttempt.status.in_(CONTACTED), ContactAttempt.dispatched_at.is_not(None))
         .order_by(ContactAttempt.dispatched_at, ContactAttempt.id)
     ).all())
 
@@ -108,17 +117,3 @@ def _superseded(checkout: Checkout, checkouts: list[Checkout]) -> bool:
 def _has_consent(checkout: Checkout) -> bool:
     standing = consent.consent_for_checkout(checkout.shop_id, checkout.token)
     return standing.call or standing.sms
-
-
-def _other_contacts(shop_id: int, phone: str | None, now: datetime, known: set[int]
-                    ) -> tuple[datetime, ...]:
-    """When the shop contacted this number in the trailing 24 h, apart from the `known` attempts."""
-    if not phone:
-        return ()
-    times = db.session.execute(
-        select(ContactAttempt.id, ContactAttempt.dispatched_at)
-        .where(ContactAttempt.shop_id == shop_id, ContactAttempt.phone_hash == lookup_hash(phone),
-               ContactAttempt.status.in_(CONTACTED), ContactAttempt.dispatched_at > now - CAP_PERIOD,
-               ContactAttempt.dispatched_at <= now)
-    ).all()
-    return tuple(sorted(at for attempt_id, at in times if attempt_id not in known))
