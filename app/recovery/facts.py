@@ -111,9 +111,10 @@ def _superseded(checkout: Checkout, checkouts: list[Checkout]) -> bool:
     items too); a newer checkout without consent does not silence an older one that has it.
     """
     newer = [c for c in checkouts if shoppers.recency(c) > shoppers.recency(checkout)]
-    return any(_has_consent(c) for c in newer)
+    return any(has_consent(c) for c in newer)
 
 
-def _has_consent(checkout: Checkout) -> bool:
+def has_consent(checkout: Checkout) -> bool:
+    """Whether consent given at this checkout still stands, for calls or texts."""
     standing = consent.consent_for_checkout(checkout.shop_id, checkout.token)
     return standing.call or standing.sms

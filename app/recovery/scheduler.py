@@ -11,12 +11,11 @@ from sqlalchemy import select, update
 
 from app import jobs
 from app.consent.models import Suppression
-from app.consent.queries import consent_for_checkout
 from app.crypto import lookup_hash
 from app.dbtypes import utcnow
 from app.extensions import db
 from app.recovery import clock, holdout, policy, shoppers
-from app.recovery.facts import facts_for, holdout_secret, settings_for
+from app.recovery.facts import facts_for, has_consent, holdout_secret, settings_for
 from app.recovery.models import AttemptStatus, Checkout, ContactAttempt, job_id
 from app.shops.models import Shop
 
@@ -90,8 +89,7 @@ def cancel_checkout(checkout: Checkout, reason: str, now: datetime | None = None
 def supersede(checkout: Checkout, now: datetime) -> list[str]:
     """Cancel the pending contacts of the shopper's older checkouts once this newer one holds
     consent: one person, one conversation. Returns the job ids to drop after commit."""
-    standing = consent_for_checkout(checkout.shop_id, checkout.token)
-    if not (standing.call or standing.sms):
+    if not has_consent(checkout):
         return []
     older = [c.id for c in shoppers.conversation(checkout, now)
              if shoppers.recency(c) < shoppers.recency(checkout)]

@@ -96,6 +96,19 @@ def test_cart_below_the_merchant_minimum_is_not_planned(shop, clock, deliver):
     assert attempts() == []
 
 
+def test_min_cart_value_is_compared_with_the_cart_in_the_shops_currency(shop, clock, deliver):
+    configure(shop, min_cart_value="105")
+    # 100 EUR at checkout is 108.50 USD to a USD shop: above the merchant's 105, so it is planned.
+    money = {"shop_money": {"amount": "108.50", "currency_code": "USD"},
+             "presentment_money": {"amount": "100.00", "currency_code": "EUR"}}
+    deliver(("checkouts/create", checkout_payload(presentment_currency="EUR", total="100.00",
+                                                  total_price_set=money)))
+    # 110 EUR known only in euros: no rates here, so it meets no minimum.
+    deliver(("checkouts/create", checkout_payload("tok-2", presentment_currency="EUR", total="110.00",
+                                                  **shopper(2))))
+    assert [a.checkout_id for a in attempts()] == [_checkout("tok-1").id]
+
+
 def test_holdout_is_decided_once_per_checkout_and_kept(shop, clock, deliver):
     configure(shop, holdout_percent=50)
     tokens = [f"tok-{i}" for i in range(16)]
