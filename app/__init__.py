@@ -43,9 +43,12 @@ def register_blueprints(app: Flask) -> None:
     from app.recovery.links import bp as recovery_links_bp
     from app.shopify.oauth import bp as oauth_bp
     from app.shopify.webhooks.routes import bp as webhooks_bp
+    from app.sms.routes import bp as sms_bp
+    from app.voice.routes import bp as voice_bp
 
     api.register_routes()
-    for blueprint in (health.bp, home_bp, oauth_bp, webhooks_bp, api.bp, recovery_links_bp):
+    for blueprint in (health.bp, home_bp, oauth_bp, webhooks_bp, api.bp, recovery_links_bp, voice_bp,
+                      sms_bp):
         app.register_blueprint(blueprint)
     if app.config["SANDBOX"]:
         from app.sandbox_mode import bp as sandbox_bp
@@ -54,9 +57,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_webhook_handlers() -> None:
-    """Import the modules whose `@handles(topic)` functions process webhooks."""
+    """Import the modules whose `@handles(topic)` functions process webhooks, and the channels'
+    senders (`@channels.register`)."""
     from app.recovery import intake  # noqa: F401
     from app.shopify.webhooks import handlers  # noqa: F401
+    from app.voice import dialer  # noqa: F401
 
 
 def register_error_handlers(app: Flask) -> None:

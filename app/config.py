@@ -52,10 +52,16 @@ class Settings:
     TWILIO_FROM_NUMBER: str = ""
     TWILIO_MESSAGING_SERVICE_SID: str = ""
     TWILIO_API_BASE_URL: str = "https://api.twilio.com"
+    # Most outbound calls started per second across all workers (Twilio's default account limit: 1).
+    TWILIO_CALLS_PER_SECOND: float = 1.0
+    # Seconds to wait for a Twilio REST answer; past it, a call may or may not have been created.
+    TWILIO_HTTP_TIMEOUT_SECONDS: float = 10.0
     RINGBACK_AGENT: str = "rules"
     OPENAI_API_KEY: str = ""
     OPENAI_BASE_URL: str = ""
     RINGBACK_LLM_MODEL: str = ""
+    # A model slower than this answers nothing: the rules agent speaks that turn instead.
+    RINGBACK_LLM_TIMEOUT_SECONDS: float = 3.0
     RINGBACK_QUEUE: str = "ringback"
     # Seconds a webhook delivery may sit unqueued before the sweeper re-enqueues it.
     WEBHOOK_SWEEP_GRACE_SECONDS: int = 60
@@ -117,6 +123,9 @@ def load(overrides: Mapping[str, object] | None = None, environ: Mapping[str, st
             values[name] = raw[name]
     if raw.get("SCOPES"):
         values["SHOPIFY_SCOPES"] = raw["SCOPES"]
+    for name in ("TWILIO_CALLS_PER_SECOND", "TWILIO_HTTP_TIMEOUT_SECONDS", "RINGBACK_LLM_TIMEOUT_SECONDS"):
+        if raw.get(name):
+            values[name] = _positive_float(raw[name], name)
     if values.get("RINGBACK_AGENT", "rules") not in ("rules", "openai"):
         raise ConfigError("RINGBACK_AGENT must be 'rules' or 'openai'")
 
@@ -144,6 +153,16 @@ def _int(value: str | None, default: int, name: str) -> int:
         return int(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer") from exc
+
+
+def _positive_float(value: str, name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number") from exc
+    if not number > 0 or number != number or number == float("inf"):
+        raise ConfigError(f"{name} must be a positive number")
+    return number
 
 
 def _require_production_secrets(values: dict[str, object], raw: Mapping[str, str]) -> None:

@@ -25,6 +25,8 @@ log = logging.getLogger("ringback.dev")
 WATCH_SECONDS = 0.5
 # How long a worker may take to finish its job and stop before it is killed.
 WORKER_STOP_SECONDS = 10
+# The sandbox's caller id (a number reserved for fiction); its Twilio is the local simulator.
+SANDBOX_FROM_NUMBER = "+15555550100"
 
 
 def _interrupt(signum, frame):
@@ -40,16 +42,7 @@ def main() -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     env = dict(os.environ)
-    simulator = None
-    if settings.SANDBOX:
-        from app.sandbox_mode import DEMO_SHOP
-        from sandbox.bootstrap import DEMO_SHOP_DETAILS
-        from sandbox.shopify_sim import ShopifySimulator
-
-        simulator = ShopifySimulator(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET).start()
-        simulator.add_shop(DEMO_SHOP, **DEMO_SHOP_DETAILS)
-        env["SHOPIFY_ADMIN_URL_TEMPLATE"] = simulator.url_template
-        os.environ["SHOPIFY_ADMIN_URL_TEMPLATE"] = simulator.url_template
+    simulators = _start_simulators(settings, env) if settings.SANDBOX else {}
 
     from app import create_app, keys
 
@@ -57,15 +50,17 @@ def main() -> int:
     with app.app_context():
         if not keys.lookup_key_matches():
             print(f"Error: {keys.CHANGED}", file=sys.stderr)
-            if simulator is not None:
-                simulator.stop()
+            _stop(simulators)
             return 1
-    if simulator is not None:
+    if simulators:
+        from app.sandbox_mode import TWILIO_SIMULATOR
         from sandbox.bootstrap import install_demo_shop
 
+        app.extensions[TWILIO_SIMULATOR] = simulators["twilio"]
         with app.app_context():
             install_demo_shop()
-        print(f"Sandbox: demo shop installed; Shopify simulator at {simulator.base_url}", flush=True)
+        print(f"Sandbox: demo shop installed; Shopify simulator at {simulators['shopify'].base_url}, "
+              f"Twilio simulator at {simulators['twilio'].base_url}", flush=True)
 
     _warn_if_redis_is_unreachable(app)
     # A process group of its own, stopped as one: a worker that dies leaves its scheduler running.
@@ -81,9 +76,37 @@ def main() -> int:
     finally:
         watch.stop()
         _stop_worker(worker)
-        if simulator is not None:
-            simulator.stop()
+        _stop(simulators)
     return 0 if watch.exit_status is None else 1
+
+
+def _start_simulators(settings, env: dict[str, str]) -> dict:
+    """Shopify and Twilio played locally; both processes (web and worker) are pointed at them."""
+    import secrets
+
+    from app.sandbox_mode import DEMO_SHOP
+    from sandbox.bootstrap import DEMO_SHOP_DETAILS
+    from sandbox.shopify_sim import ShopifySimulator
+    from sandbox.twilio_sim import TwilioSimulator
+
+    shopify = ShopifySimulator(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET).start()
+    shopify.add_shop(DEMO_SHOP, **DEMO_SHOP_DETAILS)
+    twilio = TwilioSimulator("AC" + secrets.token_hex(16), secrets.token_hex(16)).start()
+    overrides = {
+        "SHOPIFY_ADMIN_URL_TEMPLATE": shopify.url_template,
+        "TWILIO_API_BASE_URL": twilio.base_url,
+        "TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio.auth_token,
+        "TWILIO_FROM_NUMBER": SANDBOX_FROM_NUMBER,
+    }
+    env.update(overrides)
+    os.environ.update(overrides)
+    return {"shopify": shopify, "twilio": twilio}
+
+
+def _stop(simulators: dict) -> None:
+    for simulator in simulators.values():
+        simulator.stop()
 
 
 def _warn_if_redis_is_unreachable(app) -> None:

@@ -5,8 +5,10 @@ from app.keys import KeyFingerprint
 from app.recovery.models import Checkout, ContactAttempt, Order, Recovery, RecoveryClick
 from app.shopify.webhooks.models import WebhookDelivery
 from app.shops.models import Shop, ShopSettings, ShopToken
+from app.sms.models import Message
+from app.voice.models import Call, CallTurn
 
 __all__ = [
-    "Checkout", "ConsentEvent", "ContactAttempt", "KeyFingerprint", "Order", "Recovery", "RecoveryClick",
-    "Shop", "ShopSettings", "ShopToken", "Suppression", "WebhookDelivery",
+    "Call", "CallTurn", "Checkout", "ConsentEvent", "ContactAttempt", "KeyFingerprint", "Message", "Order",
+    "Recovery", "RecoveryClick", "Shop", "ShopSettings", "ShopToken", "Suppression", "WebhookDelivery",
 ]

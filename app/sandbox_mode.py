@@ -7,15 +7,28 @@ Bearer-token API path as inside Shopify admin.
 from __future__ import annotations
 
 import click
-from flask import Blueprint, Response, abort, current_app, jsonify
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.extensions import db
+from app.recovery import clock
+from app.shops import settings as shop_settings
 from app.shops.models import Shop
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 DEMO_SHOP = "ringback-demo.myshopify.com"
+# The simulated shoppers offered on the sandbox page (the Twilio simulator's personas).
+SHOPPERS = [
+    ("interested", "Interested: wants the link"), ("shipping", "Finds shipping too expensive"),
+    ("callback", "Busy: call me tomorrow at 6"), ("person", "Wants a person"),
+    ("robot", "Asks if it is a robot"),
+    ("stop", "Says stop calling me"), ("press9", "Presses 9"), ("wrong_number", "Wrong number"),
+    ("already_bought", "Already bought it"), ("silent", "Says nothing"), ("voicemail", "Voicemail"),
+    ("no_answer", "Does not answer"), ("busy", "Line busy"), ("spanish", "Speaks Spanish"),
+]
+# Where the dev server keeps its Twilio simulator (`app.extensions`), so shoppers can be scripted.
+TWILIO_SIMULATOR = "ringback.sandbox.twilio"
 
 
 def _require_sandbox() -> None:
@@ -35,7 +48,7 @@ def sandbox_home():
     if shop is None or not shop.is_active:
         return Response("The sandbox demo shop is not installed yet: run `make run`.", status=503,
                         mimetype="text/plain")
-    response = render_home(shop, sandbox=True)
+    response = render_home(shop, sandbox=True, personas=SHOPPERS)
     response.headers["Content-Security-Policy"] = frame_ancestors(shop.domain)
     return response
 
@@ -49,6 +62,47 @@ def id_token():
     cfg = current_app.config
     return jsonify({"id_token": mint_id_token(DEMO_SHOP, cfg["SHOPIFY_API_KEY"],
                                               cfg["SHOPIFY_API_SECRET"])})
+
+
+@bp.post("/checkouts")
+def simulate_checkout():
+    """A simulated shopper abandons a checkout with consent, due for contact now (real webhook path).
+
+    JSON body: `persona` (how the simulated shopper answers the call) and `language` (en/es/fr/de).
+    """
+    from sandbox.shopper import abandoned_checkout, pick_number
+    from sandbox.twilio_sim import PERSONAS
+    from sandbox.webhooks import WebhookSender
+
+    _require_sandbox()
+    shop = _demo_shop()
+    if shop is None:
+        return jsonify({"error": "not_installed", "message": "run `make run` first"}), 503
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    persona, language = body.get("persona", "interested"), body.get("language", "en")
+    if persona not in PERSONAS or language not in shop_settings.LANGUAGES:
+        return jsonify({"error": "invalid", "personas": sorted(PERSONAS),
+                        "languages": list(shop_settings.LANGUAGES)}), 422
+    values = shop_settings.resolve(shop.settings.values if shop.settings else None)
+    number = pick_number(language, clock.now())
+    if number is None:
+        return jsonify({"error": "no_window", "message": "it is night for every sandbox number"}), 409
+    phone, country, province = number
+    simulator = current_app.extensions.get(TWILIO_SIMULATOR)
+    if simulator is not None:
+        simulator.set_persona(phone, persona)
+    store = values["store_display_name"] or shop.name or shop.domain
+    payload = abandoned_checkout(shop.domain, store, language=language, phone=phone, country=country,
+                                 province=province, now=clock.now(),
+                                 idle_minutes=values["first_contact_delay_minutes"] + 1)
+    cfg = current_app.config
+    sent = WebhookSender(cfg["APP_URL"], cfg["SHOPIFY_API_SECRET"]).send("checkouts/create", shop.domain,
+                                                                         payload)
+    if sent.status_code != 200:
+        return jsonify({"error": "webhook_refused", "status": sent.status_code}), 502
+    return jsonify({"checkout_token": payload["token"], "persona": persona, "language": language,
+                    "country": country}), 202
 
 
 @bp.get("/app-bridge.js")

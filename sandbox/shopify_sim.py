@@ -15,6 +15,7 @@ import time
 import urllib.parse
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -81,6 +82,8 @@ class ShopifySimulator:
         self.requests: list[dict[str, Any]] = []
         self.faults: deque[tuple[int, dict[str, str], Any]] = deque()
         self.refresh_delay = 0.0
+        self.discounts: list[dict[str, Any]] = []
+        self.discount_rejections: deque[list[dict[str, Any]]] = deque()
         self._lock = threading.Lock()
         self._server = make_server(host, port, self._wsgi, threaded=True)
         self._thread: threading.Thread | None = None
@@ -142,6 +145,16 @@ class ShopifySimulator:
 
     def calls(self, kind: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["kind"] == kind]
+
+    def reject_discounts_next(self, user_errors: list[dict[str, Any]], times: int = 1) -> None:
+        """The next `times` discountCodeBasicCreate calls answer these userErrors and create nothing."""
+        for _ in range(times):
+            self.discount_rejections.append(list(user_errors))
+
+    def discount_calls(self) -> list[dict[str, Any]]:
+        """The DiscountCodeBasicInput of every discountCodeBasicCreate received, in order."""
+        return [(r["variables"] or {}).get("basicCodeDiscount") for r in self.calls("graphql")
+                if "discountCodeBasicCreate" in r["query"]]
 
     # -- HTTP --------------------------------------------------------------------------------
     def _wsgi(self, environ, start_response):
@@ -249,6 +262,9 @@ class ShopifySimulator:
             status, headers, fault_body = self.faults.popleft()
             return _json(fault_body if fault_body is not None else {"errors": "fault"}, status, headers)
         query = str(body.get("query", ""))
+        # Before the shop branch: a mutation's text could mention "shop" too.
+        if "discountCodeBasicCreate" in query:
+            return self._discount_code_basic_create(shop, body.get("variables") or {})
         if "shop" in query and "{" in query:
             s = self.shops[shop]
             data = {"shop": {"id": f"gid://shopify/Shop/{s.id}", "name": s.name,
@@ -256,6 +272,74 @@ class ShopifySimulator:
                              "myshopifyDomain": s.domain}}
             return _json({"data": data, "extensions": _cost()})
         return _json({"errors": [{"message": "unsupported operation in simulator"}]}, 200)
+
+    def _discount_code_basic_create(self, shop: str, variables: dict[str, Any]) -> Response:
+        basic = variables.get("basicCodeDiscount")
+        basic = basic if isinstance(basic, dict) else {}
+        with self._lock:
+            if self.discount_rejections:
+                return _discount_answer(None, self.discount_rejections.popleft())
+            errors = _discount_input_errors(basic)
+            code = str(basic.get("code") or "")
+            if not errors and any(d["shop"] == shop and d["code"].upper() == code.upper()
+                                  for d in self.discounts):
+                errors = [{"field": ["basicCodeDiscount", "code"], "code": "TAKEN",
+                           "message": "Code must be unique."}]
+            if errors:
+                return _discount_answer(None, errors)
+            gets = basic.get("customerGets") or {}
+            products = ((gets.get("items") or {}).get("products") or {}).get("productsToAdd") or []
+            subtotal = ((basic.get("minimumRequirement") or {}).get("subtotal") or {})
+            self.discounts.append({
+                "shop": shop, "code": code, "title": basic.get("title"),
+                "percentage": gets["value"]["percentage"],
+                "starts_at": _sim_datetime(basic.get("startsAt")),
+                "ends_at": _sim_datetime(basic.get("endsAt")),
+                "products": list(products),
+                "minimum": subtotal.get("greaterThanOrEqualToSubtotal"),
+                "usage_limit": basic.get("usageLimit"),
+                "applies_once_per_customer": basic.get("appliesOncePerCustomer"),
+            })
+            node_id = f"gid://shopify/DiscountCodeNode/{len(self.discounts)}"
+        return _discount_answer(node_id, [])
+
+
+def _discount_answer(node_id: str | None, user_errors: list[dict[str, Any]]) -> Response:
+    node = {"id": node_id} if node_id else None
+    data = {"discountCodeBasicCreate": {"codeDiscountNode": node, "userErrors": user_errors}}
+    return _json({"data": data, "extensions": _cost()})
+
+
+def _discount_input_errors(basic: dict[str, Any]) -> list[dict[str, Any]]:
+    """Shopify's checks that matter to the app, as DiscountUserErrors (minimal, not exhaustive)."""
+    errors = []
+
+    def invalid(name: str, message: str) -> None:
+        errors.append({"field": ["basicCodeDiscount", name], "code": "INVALID", "message": message})
+
+    if not str(basic.get("code") or "").strip():
+        errors.append({"field": ["basicCodeDiscount", "code"], "code": "BLANK",
+                       "message": "Code can't be blank"})
+    value = ((basic.get("customerGets") or {}).get("value") or {}).get("percentage")
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 1:
+        invalid("customerGets", "Percentage must be greater than 0 and at most 1.")
+    starts, ends = _sim_datetime(basic.get("startsAt")), _sim_datetime(basic.get("endsAt"))
+    if starts is None:
+        invalid("startsAt", "Starts at is invalid.")
+    if basic.get("endsAt") is not None and (ends is None or (starts is not None and ends <= starts)):
+        invalid("endsAt", "Ends at needs to be after starts_at.")
+    limit = basic.get("usageLimit")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        invalid("usageLimit", "Usage limit must be greater than 0.")
+    return errors
+
+
+def _sim_datetime(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _cost() -> dict[str, Any]:

@@ -58,15 +58,41 @@ def test_make_run_serves_healthz_and_the_sandbox_home_page(sandbox_env):
         home = httpx.get(base + "/", timeout=5)
         assert home.status_code == 200
         assert "Ringback Demo Store" in home.text
-        assert "Shopify is a local simulator" in home.text
+        assert "Shopify and Twilio are local simulators" in home.text
         assert "frame-ancestors" in home.headers["Content-Security-Policy"]
         token = httpx.get(base + "/sandbox/id-token", timeout=5).json()["id_token"]
         shop = httpx.get(base + "/api/shop", headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert shop.json()["domain"] == "ringback-demo.myshopify.com"
+        called = _a_simulated_checkout_becomes_a_call_with_a_transcript(base)
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0].decode()
+    assert called is not None, "no finished call appeared; the server said:\n" + output[-4000:]
+    assert called["outcome"] == "link_sent", called
     assert server.returncode == 0, output[-2000:]
+
+
+def _a_simulated_checkout_becomes_a_call_with_a_transcript(base: str) -> dict | None:
+    """The newcomer's path: abandon a checkout on the sandbox page, watch the call appear."""
+    simulated = httpx.post(base + "/sandbox/checkouts", json={"persona": "interested", "language": "en"},
+                           timeout=10)
+    assert simulated.status_code == 202, simulated.text
+    deadline = time.monotonic() + 40
+    call = None
+    while time.monotonic() < deadline:
+        token = httpx.get(base + "/sandbox/id-token", timeout=5).json()["id_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        calls = httpx.get(base + "/api/calls", headers=headers, timeout=5).json()["items"]
+        if calls and calls[0]["outcome"]:
+            call = httpx.get(base + f"/api/calls/{calls[0]['id']}", headers=headers, timeout=5).json()
+            break
+        time.sleep(0.5)
+    if call is not None:
+        assert call["checkout_token"] == simulated.json()["checkout_token"]
+        assert call["transcript"][0]["role"] == "agent"
+        assert "Ringback Demo Store" in call["transcript"][0]["text"]
+        assert any(turn["role"] == "shopper" for turn in call["transcript"])
+    return call
 
 
 def _migrate(env) -> None:

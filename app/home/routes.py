@@ -55,13 +55,15 @@ def index():
     return response
 
 
-def render_home(shop: Shop, *, sandbox: bool) -> Response:
+def render_home(shop: Shop, *, sandbox: bool, personas: list[tuple[str, str]] | None = None) -> Response:
+    """The admin page; the sandbox passes the simulated shoppers a newcomer may try."""
     html = render_template(
         "home/index.html",
         shop=shop,
         api_key=current_app.config["SHOPIFY_API_KEY"],
         sandbox=sandbox,
         simulators=_local_simulators() if sandbox else [],
+        personas=personas or [],
     )
     return Response(html, mimetype="text/html")
 

@@ -24,6 +24,7 @@ class Periodic:
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("webhook-sweep", "app.shopify.webhooks.processing:sweep", 30),
     Periodic("contact-sweep", "app.recovery.sweeper:sweep", 30),
+    Periodic("call-sweep", "app.voice.sweeper:sweep", 60),
 )
 
 

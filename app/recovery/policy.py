@@ -44,14 +44,24 @@ class Reason(StrEnum):
     OUTSIDE_WINDOW = "outside_window"
     TOO_SOON = "too_soon"
     STATE_CAP = "state_cap"
+    WRONG_NUMBER = "wrong_number"
+    ALREADY_PURCHASED = "already_purchased"
 
 
+# Outcomes are the contract's call vocabulary ("Records for the merchant"); the hyphenated forms are
+# Twilio's CallStatus spellings, still accepted for rows recorded with them.
 # Call outcomes where nobody talked to us; the shopper gets a text soon after instead.
-UNANSWERED_CALL_OUTCOMES = frozenset({"no-answer", "busy", "failed", "voicemail"})
+UNANSWERED_CALL_OUTCOMES = frozenset({"no_answer", "no-answer", "busy", "failed", "voicemail",
+                                      "no_response"})
 # A call that reached a person: the conversation happened, only a requested callback follows.
+CONVERSATION_OUTCOMES = frozenset({"completed", "link_sent", "discount_sent", "declined", "transferred",
+                                   "callback_scheduled"})
 CONVERSATION_OUTCOME = "completed"
 # Recorded when the shopper opts out during a call or by text; it ends outreach on every channel.
-OPT_OUT_OUTCOME = "opted-out"
+OPT_OUT_OUTCOMES = frozenset({"opted_out", "opted-out"})
+OPT_OUT_OUTCOME = "opted_out"
+# The shopper told us the number is not theirs, or that they bought already: nothing follows.
+FINAL_OUTCOMES = {"wrong_number": "wrong_number", "already_purchased": "already_purchased"}
 # The state caps count contacts in a rolling 24 h period (see contact_window).
 CAP_PERIOD = timedelta(hours=24)
 
@@ -210,9 +220,12 @@ def _ineligibility_reason(facts: CheckoutFacts, settings: Settings) -> Reason | 
         return Reason.COMPLETED
     if facts.suppressed:
         return Reason.SUPPRESSED
-    if any(attempt.outcome == OPT_OUT_OUTCOME for attempt in facts.attempts):
+    if any(attempt.outcome in OPT_OUT_OUTCOMES for attempt in facts.attempts):
         # Honoured even before the do-not-contact list has caught up with the opt-out.
         return Reason.OPTED_OUT
+    final = next((FINAL_OUTCOMES[a.outcome] for a in facts.attempts if a.outcome in FINAL_OUTCOMES), None)
+    if final is not None:
+        return Reason(final)
     if facts.superseded:
         return Reason.SUPERSEDED
     if not facts.phone_e164:
@@ -349,7 +362,7 @@ def _is_unanswered_call(attempt: Attempt) -> bool:
 
 def _is_conversation(attempt: Attempt) -> bool:
     """True for a call in which the shopper talked with the assistant."""
-    return attempt.channel == Channel.CALL and attempt.outcome == CONVERSATION_OUTCOME
+    return attempt.channel == Channel.CALL and attempt.outcome in CONVERSATION_OUTCOMES
 
 
 def _require_aware(moment: datetime) -> None:

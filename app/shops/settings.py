@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import phonenumbers
+
 # Data is kept at most 24 months (the product's privacy promise).
 MAX_RETENTION_DAYS = 730
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+# Twilio <Say> voices: Amazon Polly or Google, e.g. "Polly.Joanna-Neural", "Google.en-US-Neural2-F".
+_VOICE = re.compile(r"^(Polly|Google)\.[A-Za-z0-9-]{2,64}$")
+LANGUAGES = ("en", "es", "fr", "de")
+# Natural neural voices per language (Twilio's Amazon Polly neural voices).
+DEFAULT_VOICES = {"en": "Polly.Joanna-Neural", "es": "Polly.Lupe-Neural", "fr": "Polly.Lea-Neural",
+                  "de": "Polly.Vicki-Neural"}
+VOICEMAIL_ACTIONS = ("message", "hangup")
+DISCOUNT_SCOPES = ("cart_products", "order_minimum", "all_items")
 
 
 class SettingsError(ValueError):
@@ -89,6 +101,53 @@ def _optional_text(max_length: int):
     return clean
 
 
+def _one_of(choices: tuple[str, ...]):
+    def clean(value):
+        if value not in choices:
+            raise ValueError("must be one of " + ", ".join(choices))
+        return value
+
+    return clean
+
+
+def _optional_phone(value):
+    """An E.164 number (what Twilio's <Dial> needs), or null."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not value.startswith("+") or len(value) > 20:
+        raise ValueError("must be a phone number in E.164 form, like +14155550123, or null")
+    try:
+        number = phonenumbers.parse(value)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("must be a phone number in E.164 form, like +14155550123, or null") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _optional_hours(value):
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _HOURS.match(value):
+        raise ValueError('must be "HH:MM-HH:MM" (24-hour, the shop\'s time zone) or null')
+    start, end = value.split("-")
+    if start == end:
+        raise ValueError("start and end must differ")
+    return value
+
+
+def _voices(value):
+    if not isinstance(value, dict):
+        raise ValueError("must map languages (en, es, fr, de) to voices")
+    unknown = sorted(set(value) - set(LANGUAGES))
+    if unknown:
+        raise ValueError("unknown languages: " + ", ".join(str(u)[:8] for u in unknown[:4]))
+    bad = [lang for lang, voice in value.items() if not isinstance(voice, str) or not _VOICE.match(voice)]
+    if bad:
+        raise ValueError("not a Twilio voice name (e.g. Polly.Joanna-Neural) for: " + ", ".join(bad))
+    return {**DEFAULT_VOICES, **value}
+
+
 _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
 _HHMM = {"type": "string", "pattern": _TIME.pattern}
@@ -141,6 +200,39 @@ FIELDS: dict[str, Field] = {
         None, _optional_text(80), "Name the assistant uses for the store; defaults to the shop name.",
         {"type": ["string", "null"], "maxLength": 80},
     ),
+    "discount_max_percent": Field(
+        10, _int_between(0, 50), "Largest discount (percent) the assistant may offer; 0 never offers one.",
+        {**_INT, "minimum": 0, "maximum": 50},
+    ),
+    "discount_expiry_hours": Field(
+        48, _int_between(1, 336), "Hours a discount code offered by the assistant stays valid.",
+        {**_INT, "minimum": 1, "maximum": 336},
+    ),
+    "discount_applies_to": Field(
+        "cart_products", _one_of(DISCOUNT_SCOPES),
+        "What a discount code covers: the cart's products, orders of at least the cart's value, or "
+        "any item.", {"enum": list(DISCOUNT_SCOPES)},
+    ),
+    "transfer_phone": Field(
+        None, _optional_phone, "Where a shopper asking for a person is transferred (E.164), or null.",
+        {"type": ["string", "null"], "pattern": r"^\+[1-9]\d{6,14}$"},
+    ),
+    "transfer_hours": Field(
+        None, _optional_hours,
+        "Support hours for transfers, \"HH:MM-HH:MM\" in the shop's time zone; null = any hour. "
+        "Outside them the assistant offers a callback.",
+        {"type": ["string", "null"], "pattern": _HOURS.pattern},
+    ),
+    "voicemail_action": Field(
+        "message", _one_of(VOICEMAIL_ACTIONS),
+        "On an answering machine: leave a short message (store, reason, how to opt out) or hang up.",
+        {"enum": list(VOICEMAIL_ACTIONS)},
+    ),
+    "agent_voices": Field(
+        dict(DEFAULT_VOICES), _voices, "The assistant's voice per language (Twilio <Say> voice names).",
+        {"type": "object", "additionalProperties": False,
+         "properties": {lang: {"type": "string", "pattern": _VOICE.pattern} for lang in LANGUAGES}},
+    ),
     "retention_days": Field(
         MAX_RETENTION_DAYS, _int_between(30, MAX_RETENTION_DAYS),
         "Days personal data is kept before automatic deletion (at most 24 months).",
@@ -150,7 +242,7 @@ FIELDS: dict[str, Field] = {
 
 
 def defaults() -> dict[str, Any]:
-    return {name: field.default for name, field in FIELDS.items()}
+    return {name: copy.deepcopy(field.default) for name, field in FIELDS.items()}
 
 
 def resolve(stored: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -89,6 +89,6 @@ def sandbox_note(make_app, shopify, installed_shop):
 
 def test_sandbox_banner_names_only_running_simulators(sandbox_note):
     assert sandbox_note() == ("Sandbox mode: Shopify is a local simulator. "
-                              "There is no Twilio simulator yet, so no call or text is placed.")
+                              "Twilio is not simulated: calls and texts go to the configured account.")
     assert sandbox_note(TWILIO_API_BASE_URL="http://127.0.0.1:9") == \
         "Sandbox mode: Shopify and Twilio are local simulators."

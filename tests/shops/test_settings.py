@@ -67,3 +67,45 @@ def test_json_schema_documents_every_field():
     schema = settings.json_schema()
     assert set(schema["properties"]) == set(settings.FIELDS)
     assert all("description" in p for p in schema["properties"].values())
+
+
+# -- voice settings --------------------------------------------------------------------------------
+
+def test_voice_settings_have_the_contract_defaults():
+    values = settings.defaults()
+    assert values["discount_max_percent"] == 10 and values["discount_expiry_hours"] == 48
+    assert values["transfer_phone"] is None and values["transfer_hours"] is None
+    assert values["voicemail_action"] == "message"
+    assert values["agent_voices"]["es"].endswith("-Neural")
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"transfer_phone": "555-0100"}, "transfer_phone"),
+    ({"transfer_phone": "+1999"}, "transfer_phone"),
+    ({"transfer_hours": "9-17"}, "transfer_hours"),
+    ({"transfer_hours": "09:00-09:00"}, "transfer_hours"),
+    ({"voicemail_action": "shout"}, "voicemail_action"),
+    ({"discount_max_percent": 80}, "discount_max_percent"),
+    ({"discount_expiry_hours": 0}, "discount_expiry_hours"),
+    ({"discount_applies_to": "everything"}, "discount_applies_to"),
+    ({"agent_voices": {"it": "Polly.Bianca-Neural"}}, "agent_voices"),
+    ({"agent_voices": {"en": "<Say>evil</Say>"}}, "agent_voices"),
+    ({"agent_voices": "Polly.Joanna-Neural"}, "agent_voices"),
+])
+def test_bad_voice_settings_are_refused_by_field(changes, field):
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.validate_update({}, changes)
+    assert set(caught.value.errors) == {field}
+
+
+def test_transfer_settings_are_normalised():
+    values = settings.validate_update({}, {"transfer_phone": "+1 (415) 555-0123",
+                                           "transfer_hours": "22:00-06:00",
+                                           "agent_voices": {"de": "Polly.Daniel-Neural"}})
+    assert values["transfer_phone"] == "+14155550123" and values["transfer_hours"] == "22:00-06:00"
+    assert values["agent_voices"]["de"] == "Polly.Daniel-Neural" and values["agent_voices"]["en"]
+
+
+def test_defaults_are_fresh_copies():
+    settings.defaults()["agent_voices"]["en"] = "Polly.Changed"
+    assert settings.defaults()["agent_voices"]["en"] == "Polly.Joanna-Neural"

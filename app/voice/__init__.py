@@ -1,0 +1,1 @@
+"""AI voice calls: the call sender, the TwiML conversation, Twilio's callbacks and the call records."""

@@ -1,0 +1,326 @@
+"""A call's conversation: TwiML requests in, the agent's words and actions out, side effects done.
+
+Thin on purpose: the agent (`app.agent`) decides what to say and which actions to take; this module
+builds its context from the database, carries out the actions (texts, codes, callbacks, opt-outs)
+and renders TwiML. A streaming transport would reuse everything but the TwiML.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import requests
+from flask import current_app
+from twilio.base.exceptions import TwilioRestException
+
+from app import agent
+from app.consent import queries as consent
+from app.dbtypes import utcnow
+from app.extensions import db
+from app.recovery import clock, links, scheduler
+from app.recovery.contact_window import candidate_zones
+from app.recovery.models import Checkout
+from app.shopify import discounts
+from app.shops import settings as shop_settings
+from app.shops.models import Shop
+from app.sms import outbox
+from app.sms import texts as sms_texts
+from app.telephony import client as telephony
+from app.voice import outcomes, twiml, urls
+from app.voice.models import Call, CallTurn
+
+log = logging.getLogger(__name__)
+
+AGENT_KEY = "ringback.agent"
+STATE_KEY = "agent"
+SHOPPER = "shopper"
+AGENT = "agent"
+# Said when Shopify would not create a code, and before a code read out (no consent to text it).
+_DISCOUNT_FAILED = {
+    "en": "I'm sorry, I couldn't create the code just now.",
+    "es": "Lo siento, no he podido crear el código ahora mismo.",
+    "fr": "Je suis désolée, je n'ai pas pu créer le code pour le moment.",
+    "de": "Es tut mir leid, ich konnte den Code gerade nicht erstellen.",
+}
+_CODE_IS = {"en": "Your code is", "es": "Tu código es", "fr": "Votre code est", "de": "Ihr Code lautet"}
+
+
+def current_agent() -> agent.Agent:
+    """The configured agent, built once per process (never at import time)."""
+    app = current_app._get_current_object()
+    if AGENT_KEY not in app.extensions:
+        cfg = app.config
+        options = {}
+        if cfg["RINGBACK_AGENT"] == "openai":
+            options = {"api_key": cfg["OPENAI_API_KEY"], "base_url": cfg["OPENAI_BASE_URL"] or None,
+                       "model": cfg["RINGBACK_LLM_MODEL"],
+                       "timeout_seconds": float(cfg["RINGBACK_LLM_TIMEOUT_SECONDS"])}
+        app.extensions[AGENT_KEY] = agent.get_agent(cfg["RINGBACK_AGENT"], **options)
+    return app.extensions[AGENT_KEY]
+
+
+def start(call: Call) -> str:
+    """The first TwiML of an answered call: the fixed disclosure, then the agent's first turn."""
+    settings = _settings(call)
+    context = context_for(call, settings)
+    reply = current_agent().greet(context)
+    disclosure = agent.opening(context, recording=settings["recording_enabled"])
+    _say(call, disclosure, intent="opening")
+    _say(call, reply.text, intent=reply.intent)
+    _keep_state(call, reply)
+    voice, language = _voice(call, settings)
+    return twiml.opening(disclosure, reply.text, action=urls.turn(call.id), voice=voice, language=language)
+
+
+def take_turn(call: Call, utterance: agent.Utterance) -> str:
+    """One exchange: what the shopper said (or pressed) → the agent's answer, acted upon."""
+    settings = _settings(call)
+    context = context_for(call, settings)
+    history = [agent.Turn(t.role, t.text) for t in call.turns]
+    heard = utterance.text.strip() or (f"[pressed {utterance.digits}]" if utterance.digits else "[silence]")
+    _record(call, SHOPPER, heard)
+    reply = current_agent().respond(context, history, utterance, _state(call))
+    spoken = reply.text
+    transfer_to = None
+    for action in reply.actions:
+        extra, number = _act(call, action, context, settings)
+        spoken = f"{spoken} {extra}".strip() if extra else spoken
+        transfer_to = number or transfer_to
+    if reply.objection and not call.objection:
+        call.objection = reply.objection[:32]
+    _say(call, spoken, intent=reply.intent)
+    _keep_state(call, reply)
+    voice, language = _voice(call, settings)
+    if transfer_to:
+        return twiml.transfer(spoken, transfer_to, caller_id=current_app.config["TWILIO_FROM_NUMBER"],
+                              voice=voice, language=language)
+    if reply.end:
+        return twiml.goodbye(spoken, voice=voice, language=language)
+    return twiml.listen(spoken, action=urls.turn(call.id), voice=voice, language=language)
+
+
+def start_again(call: Call) -> str:
+    """Twilio fetched the answer URL again: repeat the last thing said and listen, nothing more."""
+    settings = _settings(call)
+    last = next((t.text for t in reversed(call.turns) if t.role == AGENT), "")
+    voice, language = _voice(call, settings)
+    return twiml.listen(last, action=urls.turn(call.id), voice=voice, language=language)
+
+
+def redirect_live_call(call: Call, body: str) -> bool:
+    """Replace what a live call plays (Twilio's call update), e.g. with the voicemail message."""
+    try:
+        telephony.twilio_client().calls(call.sid).update(twiml=body)
+    except (TwilioRestException, requests.RequestException) as exc:
+        log.warning("call %s: could not update the live call (%s)", call.id, type(exc).__name__)
+        return False
+    return True
+
+
+def voicemail_twiml(call: Call) -> str:
+    """What to leave on an answering machine (or a bare hang-up, per the merchant's setting)."""
+    settings = _settings(call)
+    call.outcome = outcomes.stronger(call.outcome, outcomes.VOICEMAIL)
+    if settings["voicemail_action"] != "message":
+        return twiml.hangup()
+    message = agent.voicemail(context_for(call, settings))
+    _say(call, message, intent="voicemail")
+    voice, language = _voice(call, settings)
+    return twiml.goodbye(message, voice=voice, language=language)
+
+
+def context_for(call: Call, settings: dict) -> agent.Context:
+    """What the agent may know: store, first name, cart, language, the merchant's rules. Never the
+    shopper's phone, e-mail or address."""
+    checkout = db.session.get(Checkout, call.checkout_id)
+    shop = db.session.get(Shop, call.shop_id)
+    standing = consent.consent_for_checkout(call.shop_id, checkout.token)
+    transfer_configured = bool(settings["transfer_phone"])
+    return agent.Context(
+        store_name=store_name(shop, settings),
+        first_name=checkout.first_name,
+        lines=tuple(agent.CartLine(str(item.get("title") or "item")[:80], _quantity(item))
+                    for item in (checkout.line_items or []) if isinstance(item, dict)),
+        total=str(checkout.total_price) if checkout.total_price is not None else "",
+        currency=checkout.presentment_currency or checkout.currency or shop.currency or "",
+        language=call.language,
+        channel="call",
+        sms_allowed=standing.sms and not consent.is_suppressed(call.shop_id, call.phone, "sms"),
+        discount_max_percent=settings["discount_max_percent"],
+        transfer_available=transfer_configured and _within_hours(settings["transfer_hours"], shop),
+        transfer_configured=transfer_configured,
+        timezone=_shopper_zone(call, checkout, shop),
+        now=clock.now(),
+    )
+
+
+def store_name(shop: Shop, settings: dict) -> str:
+    return settings["store_display_name"] or shop.name or shop.domain.split(".")[0]
+
+
+# -- actions -------------------------------------------------------------------------------------
+
+def _act(call: Call, action, context: agent.Context, settings: dict) -> tuple[str, str | None]:
+    """Carry out one action; returns words to add to the reply and a number to transfer to."""
+    if isinstance(action, agent.SendLink):
+        if context.sms_allowed:
+            _text_link(call, settings)
+            call.outcome = outcomes.stronger(call.outcome, outcomes.LINK_SENT)
+    elif isinstance(action, agent.SendDiscount):
+        return _discount(call, action, context, settings), None
+    elif isinstance(action, agent.ScheduleCallback):
+        _schedule_callback(call, action.at)
+    elif isinstance(action, agent.OptOut):
+        opt_out(call)
+    elif isinstance(action, agent.WrongNumber):
+        # Whoever answered is not the shopper who consented: never call or text this number again.
+        _suppress(call, reason="wrong_number")
+        call.outcome = outcomes.stronger(call.outcome, outcomes.WRONG_NUMBER)
+    elif isinstance(action, agent.AlreadyPurchased):
+        call.outcome = outcomes.stronger(call.outcome, outcomes.ALREADY_PURCHASED)
+    elif isinstance(action, agent.Transfer) and context.transfer_available:
+        call.outcome = outcomes.stronger(call.outcome, outcomes.TRANSFERRED)
+        return "", settings["transfer_phone"]
+    elif isinstance(action, agent.End):
+        call.outcome = outcomes.stronger(call.outcome, action.outcome)
+    return "", None
+
+
+def after_commit() -> None:
+    """Queue the texts and drop the jobs a turn asked for, once its transaction has committed."""
+    info = db.session.info
+    for message_id in info.pop("queue_texts", []):
+        outbox.enqueue(message_id)
+    scheduler.drop_jobs(info.pop("drop_jobs", []))
+
+
+def opt_out(call: Call) -> None:
+    """A spoken stop or a 9: off every channel for the calling shop, at once, and nothing pending."""
+    _suppress(call, reason="opted_out")
+    call.outcome = outcomes.stronger(call.outcome, outcomes.OPTED_OUT)
+
+
+def _suppress(call: Call, *, reason: str) -> None:
+    consent.suppress(call.shop_id, call.phone, channel="all", reason=reason, source="call")
+    dropped = scheduler.cancel_phone(call.shop_id, call.phone, scheduler.OPTED_OUT)
+    db.session.flush()
+    # Jobs are dropped after the request commits (see routes); keep them on the session meanwhile.
+    db.session.info.setdefault("drop_jobs", []).extend(dropped)
+
+
+def _text_link(call: Call, settings: dict) -> None:
+    if (call.agent_state or {}).get("link_texted"):
+        return
+    shop = db.session.get(Shop, call.shop_id)
+    url = links.tracked_url(call.checkout_id, call.attempt_id)
+    body = sms_texts.link(call.language, store=store_name(shop, settings), url=url)
+    _queue_text(call, body, "link")
+    call.agent_state = {**(call.agent_state or {}), "link_texted": True}
+
+
+def _discount(call: Call, action, context: agent.Context, settings: dict) -> str:
+    """Create the single-use code on the shop, text it (or say it); on failure apologise and go on."""
+    if call.discount_code:
+        return ""
+    cap = settings["discount_max_percent"]
+    if cap <= 0:
+        return ""
+    checkout = db.session.get(Checkout, call.checkout_id)
+    shop = db.session.get(Shop, call.shop_id)
+    scope = settings["discount_applies_to"]
+    try:
+        code = discounts.create_discount_code(
+            shop, percent=min(action.percent, cap), max_percent=cap,
+            expires_in=timedelta(hours=settings["discount_expiry_hours"]),
+            product_ids=_product_ids(checkout) if scope == "cart_products" else (),
+            minimum_subtotal=checkout.subtotal_price if scope == "order_minimum" else None)
+    except (discounts.DiscountError, ValueError) as exc:
+        log.warning("call %s: discount code not created (%s)", call.id, type(exc).__name__)
+        return _DISCOUNT_FAILED.get(call.language, _DISCOUNT_FAILED["en"])
+    call.discount_code = code.code
+    if context.sms_allowed and not action.read_out:
+        url = links.tracked_url(call.checkout_id, call.attempt_id)
+        _queue_text(call, sms_texts.discount(call.language, store=store_name(shop, settings), code=code.code,
+                                             percent=code.percent, hours=settings["discount_expiry_hours"],
+                                             url=url), "discount")
+        call.outcome = outcomes.stronger(call.outcome, outcomes.DISCOUNT_SENT)
+        return ""
+    call.outcome = outcomes.stronger(call.outcome, outcomes.DISCOUNT_SENT)
+    # Read out letter by letter, twice: there is no text to look it up in later.
+    spelled = ", ".join(code.code.replace("-", ""))
+    said = f"{_CODE_IS.get(call.language, _CODE_IS['en'])} {spelled}."
+    return f"{said} {said}"
+
+
+def _schedule_callback(call: Call, at: datetime) -> None:
+    checkout = db.session.get(Checkout, call.checkout_id)
+    checkout.requested_callback_at = at
+    call.outcome = outcomes.stronger(call.outcome, outcomes.CALLBACK_SCHEDULED)
+
+
+def _queue_text(call: Call, body: str, kind: str) -> None:
+    message = outbox.queue_text(shop_id=call.shop_id, phone=call.phone, body=body, kind=kind,
+                                checkout_id=call.checkout_id, attempt_id=call.attempt_id, call_id=call.id)
+    db.session.info.setdefault("queue_texts", []).append(message.id)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+def _settings(call: Call) -> dict:
+    shop = db.session.get(Shop, call.shop_id)
+    return shop_settings.resolve(shop.settings.values if shop.settings else None)
+
+
+def _voice(call: Call, settings: dict) -> tuple[str, str]:
+    default_voice, language = agent.voice_for(call.language)
+    return settings["agent_voices"].get(call.language, default_voice), language
+
+
+def _state(call: Call) -> dict:
+    return dict((call.agent_state or {}).get(STATE_KEY) or {})
+
+
+def _keep_state(call: Call, reply) -> None:
+    call.agent_state = {**(call.agent_state or {}), STATE_KEY: dict(reply.state)}
+
+
+def _say(call: Call, text: str, *, intent: str | None = None) -> None:
+    if text:
+        _record(call, AGENT, text, intent)
+
+
+def _record(call: Call, role: str, text: str, intent: str | None = None) -> None:
+    seq = max((t.seq for t in call.turns), default=0) + 1
+    call.turns.append(CallTurn(seq=seq, role=role, text=text[:2000], intent=(intent or None) and intent[:32],
+                               at=utcnow()))
+
+
+def _quantity(item: dict) -> int:
+    try:
+        return max(1, int(item.get("quantity") or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _product_ids(checkout: Checkout) -> list[int]:
+    ids = []
+    for item in checkout.line_items or []:
+        if isinstance(item, dict) and isinstance(item.get("product_id"), int):
+            ids.append(item["product_id"])
+    return sorted(set(ids))
+
+
+def _shopper_zone(call: Call, checkout: Checkout, shop: Shop) -> str:
+    zones = sorted(candidate_zones(call.phone, checkout.country_code, checkout.province_code))
+    return zones[0] if zones else (shop.iana_timezone or "UTC")
+
+
+def _within_hours(hours: str | None, shop: Shop) -> bool:
+    """Whether now is inside the merchant's support hours ("HH:MM-HH:MM" in the shop's zone)."""
+    if not hours:
+        return True
+    start, end = (time.fromisoformat(part) for part in hours.split("-"))
+    local = clock.now().astimezone(ZoneInfo(shop.iana_timezone or "UTC")).time()
+    return start <= local < end if start < end else (local >= start or local < end)
