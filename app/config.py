@@ -128,6 +128,9 @@ def load(overrides: Mapping[str, object] | None = None, environ: Mapping[str, st
             values[name] = _positive_float(raw[name], name)
     if values.get("RINGBACK_AGENT", "rules") not in ("rules", "openai"):
         raise ConfigError("RINGBACK_AGENT must be 'rules' or 'openai'")
+    if values.get("RINGBACK_AGENT") == "openai" and not values.get("RINGBACK_LLM_MODEL"):
+        raise ConfigError("RINGBACK_AGENT=openai needs RINGBACK_LLM_MODEL (and OPENAI_API_KEY, "
+                          "OPENAI_BASE_URL for a provider other than OpenAI)")
 
     values["SANDBOX"] = not production and not raw.get("SHOPIFY_API_KEY")
     values["DATABASE_URL"] = raw.get("DATABASE_URL") or f"sqlite:///{instance / 'ringback.db'}"

@@ -65,3 +65,25 @@ def test_describe_masks_secrets(tmp_path):
     shown = config.describe(config.load({"INSTANCE_PATH": str(tmp_path)}, environ=PROD))
     assert shown["SHOPIFY_API_SECRET"] == "***"
     assert shown["SHOPIFY_API_KEY"] == "k"
+
+
+def test_the_openai_agent_needs_a_model(tmp_path):
+    with pytest.raises(ConfigError, match="RINGBACK_LLM_MODEL"):
+        config.load({"INSTANCE_PATH": str(tmp_path)}, environ={"RINGBACK_AGENT": "openai"})
+    settings = config.load({"INSTANCE_PATH": str(tmp_path)},
+                           environ={"RINGBACK_AGENT": "openai", "RINGBACK_LLM_MODEL": "gpt-x"})
+    assert settings.RINGBACK_AGENT == "openai"
+
+
+@pytest.mark.parametrize("name", ["TWILIO_CALLS_PER_SECOND", "TWILIO_HTTP_TIMEOUT_SECONDS",
+                                  "RINGBACK_LLM_TIMEOUT_SECONDS"])
+@pytest.mark.parametrize("value", ["0", "-1", "fast", "nan", "inf"])
+def test_twilio_and_llm_rates_must_be_positive_numbers(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        config.load({"INSTANCE_PATH": str(tmp_path)}, environ={name: value})
+
+
+def test_calls_per_second_defaults_to_twilios_account_limit(tmp_path):
+    assert config.load({"INSTANCE_PATH": str(tmp_path)}, environ={}).TWILIO_CALLS_PER_SECOND == 1.0
+    assert config.load({"INSTANCE_PATH": str(tmp_path)},
+                       environ={"TWILIO_CALLS_PER_SECOND": "5"}).TWILIO_CALLS_PER_SECOND == 5.0

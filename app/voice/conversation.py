@@ -54,7 +54,8 @@ def current_agent() -> agent.Agent:
         cfg = app.config
         options = {}
         if cfg["RINGBACK_AGENT"] == "openai":
-            options = {"api_key": cfg["OPENAI_API_KEY"], "base_url": cfg["OPENAI_BASE_URL"] or None,
+            # Some OpenAI-compatible servers take no key; the SDK insists on one.
+            options = {"api_key": cfg["OPENAI_API_KEY"] or "none", "base_url": cfg["OPENAI_BASE_URL"] or None,
                        "model": cfg["RINGBACK_LLM_MODEL"],
                        "timeout_seconds": float(cfg["RINGBACK_LLM_TIMEOUT_SECONDS"])}
         app.extensions[AGENT_KEY] = agent.get_agent(cfg["RINGBACK_AGENT"], **options)

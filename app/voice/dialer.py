@@ -204,6 +204,7 @@ def _request(call_id: int, params: dict) -> str:
         return "reconciling"
     _adopt(call, created.sid, created.status)
     db.session.commit()
+    log.info("call %s placed for contact attempt %s (try %s)", call_id, call.attempt_id, call.dial_tries)
     return CallStatus.QUEUED
 
 

@@ -114,6 +114,7 @@ def status():
         call.duration_seconds = _int(request.form.get("CallDuration"))
         call.outcome = outcomes.final(call, new)
         db.session.commit()
+        log.info("call %s ended %s after %ss: %s", call.id, new, call.duration_seconds, call.outcome)
         outcomes.report(call)
         return _twiml("<Response/>")
     db.session.commit()
