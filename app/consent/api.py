@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -12,20 +11,24 @@ from flask import Response, g, jsonify, request, stream_with_context
 
 from app.api import bp
 from app.api.openapi import operation
+from app.api.paging import (
+    DEFAULT_PER_PAGE,
+    INVALID,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    PARAMETERS,
+    QueryError,
+    invalid,
+    positive_int,
+)
 from app.consent.models import ConsentEvent
 from app.consent.phones import PhoneStatus, normalise, region_code
 from app.consent.queries import ledger_page, ledger_query
 from app.extensions import db
 from app.shopify.session import session_token_required
 
-DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 200  # larger requests are clamped to this, not refused
-MAX_PAGE = 100_000
 MAX_TOKEN_CHARS = 255
 CSV_BATCH = 500
-_DIGITS = re.compile(r"[0-9]+")
-# Longer digit strings are not parsed: they are simply "too large".
-MAX_DIGITS = 18
 # Spreadsheets run cells starting with these as formulas (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("id", "recorded_at", "consented_at", "consented_at_source", "source", "channels",
@@ -73,20 +76,8 @@ _FILTERS = [
      "description": "ISO 3166 alpha-2 country a national `phone` is read in."},
     {"name": "checkout", "in": "query", "schema": {"type": "string"}, "description": "Checkout token."},
 ]
-_PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "per_page", "in": "query", "description": f"Values above {MAX_PER_PAGE} are clamped.",
-     "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_PER_PAGE}},
-]
-_INVALID = {"422": "A query parameter is invalid (`errors` names each)."}
-
-
-class QueryError(ValueError):
-    """Invalid query parameters, by name."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("invalid query")
-        self.errors = errors
+_PAGING = PARAMETERS
+_INVALID = INVALID
 
 
 @dataclass(frozen=True)
@@ -105,7 +96,7 @@ def list_consents():
     try:
         query = parse_query(request.args)
     except QueryError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     rows, next_page = ledger_page(g.shop.id, phone_e164=query.phone_e164,
                                   checkout_token=query.checkout_token, page=query.page,
                                   per_page=query.per_page)
@@ -123,7 +114,7 @@ def export_consents():
     try:
         query = parse_query(request.args, paged=False)
     except QueryError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     statement = ledger_query(g.shop.id, phone_e164=query.phone_e164,
                              checkout_token=query.checkout_token)
     filename = f"ringback-consents-{g.shop.handle}.csv"
@@ -138,8 +129,8 @@ def parse_query(args: Mapping[str, str], *, paged: bool = True) -> LedgerQuery:
     checkout = args.get("checkout")
     if checkout is not None and not (checkout.strip() and len(checkout) <= MAX_TOKEN_CHARS):
         errors["checkout"] = "must be a checkout token"
-    page = _positive_int(args, "page", 1, MAX_PAGE, errors) if paged else 1
-    per_page = _positive_int(args, "per_page", DEFAULT_PER_PAGE, None, errors) if paged else 0
+    page = positive_int(args, "page", 1, MAX_PAGE, errors) if paged else 1
+    per_page = positive_int(args, "per_page", DEFAULT_PER_PAGE, None, errors) if paged else 0
     if errors:
         raise QueryError(errors)
     return LedgerQuery(phone, checkout.strip() if checkout else None, page,
@@ -214,28 +205,3 @@ def _phone(args: Mapping[str, str], errors: dict[str, str]) -> str | None:
         return None
     return result.e164
 
-
-def _positive_int(args: Mapping[str, str], name: str, default: int, maximum: int | None,
-                  errors: dict[str, str]) -> int:
-    raw = args.get(name)
-    if raw is None:
-        return default
-    value = _whole_number(raw.strip())
-    if value < 1:
-        errors[name] = "must be a whole number of 1 or more"
-        return default
-    if maximum is not None and value > maximum:
-        errors[name] = f"must be at most {maximum}"
-        return default
-    return value
-
-
-def _whole_number(text: str) -> int:
-    """ASCII digits as an int (0 when not digits; past MAX_DIGITS, simply very large)."""
-    if not _DIGITS.fullmatch(text):
-        return 0
-    return int(text) if len(text) <= MAX_DIGITS else 10**MAX_DIGITS
-
-
-def _invalid(exc: QueryError):
-    return jsonify({"error": "invalid_query", "errors": exc.errors}), 422

@@ -10,15 +10,12 @@ from sqlalchemy import select
 
 from app.api import bp
 from app.api.openapi import operation
-from app.consent.api import QueryError, _invalid, _positive_int
+from app.api.paging import INVALID, PARAMETERS, QueryError, invalid, page_and_size
 from app.extensions import db
 from app.recovery.models import Checkout
 from app.shopify.session import session_token_required
 from app.voice.models import Call
 
-DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 200
-MAX_PAGE = 100_000
 RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
 CHUNK_BYTES = 64 * 1024
 RECORDING_TIMEOUT_SECONDS = 15
@@ -51,24 +48,19 @@ LIST_SCHEMA = {"type": "object", "properties": {
     "items": {"type": "array", "items": CALL_SCHEMA}, "page": {"type": "integer"},
     "per_page": {"type": "integer"}, "next_page": {"type": ["integer", "null"]}},
     "required": ["items", "page", "per_page", "next_page"]}
-_PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "per_page", "in": "query", "description": f"Values above {MAX_PER_PAGE} are clamped.",
-     "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_PER_PAGE}},
-    {"name": "checkout", "in": "query", "schema": {"type": "string"}, "description": "Checkout token."},
-]
+_FILTERS = [*PARAMETERS, {"name": "checkout", "in": "query", "schema": {"type": "string"},
+                          "description": "Checkout token."}]
 
 
 @bp.get("/calls")
-@operation("/calls", "get", summary="Calls placed, newest first", response=LIST_SCHEMA, parameters=_PAGING,
-           errors={"422": "A query parameter is invalid (`errors` names each)."})
+@operation("/calls", "get", summary="Calls placed, newest first", response=LIST_SCHEMA, parameters=_FILTERS,
+           errors=INVALID)
 @session_token_required
 def list_calls():
     errors: dict[str, str] = {}
-    page = _positive_int(request.args, "page", 1, MAX_PAGE, errors)
-    per_page = min(_positive_int(request.args, "per_page", DEFAULT_PER_PAGE, None, errors), MAX_PER_PAGE)
+    page, per_page = page_and_size(request.args, errors)
     if errors:
-        return _invalid(QueryError(errors))
+        return invalid(QueryError(errors))
     query = (select(Call, Checkout.token).join(Checkout, Checkout.id == Call.checkout_id)
              .where(Call.shop_id == g.shop.id).order_by(Call.id.desc()))
     if request.args.get("checkout"):

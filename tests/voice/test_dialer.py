@@ -36,6 +36,15 @@ def test_a_job_run_twice_dials_once(app, served, clock, deliver, run_due, run_jo
     assert db.session.scalar(select(Call.id).where(Call.attempt_id == attempt.id)) == call.id
 
 
+def _dial_with_a_lost_answer(sim, clock, deliver, run_due, *, created: bool) -> None:
+    """A contact falls due and its dial request times out (having placed the call, or not)."""
+    make_shop()
+    sim.set_persona(NY_PHONE, "busy")
+    sim.timeout_next("calls", seconds=4, create=created)
+    deliver(("checkouts/create", checkout_payload()))
+    run_due(clock, minutes=31)
+
+
 @pytest.fixture
 def unheard(twilio):
     """Twilio's callbacks go nowhere (a closed port): only the call list can tell what happened."""
@@ -71,11 +80,7 @@ def test_a_worker_dying_between_dial_and_commit_dials_once(app, unheard, clock, 
 
 
 def test_a_timed_out_request_is_reconciled_with_twilios_call_list(app, unheard, clock, deliver, run_due):
-    make_shop()
-    unheard.set_persona(NY_PHONE, "busy")
-    unheard.timeout_next("calls", seconds=4, create=True)
-    deliver(("checkouts/create", checkout_payload()))
-    run_due(clock, minutes=31)
+    _dial_with_a_lost_answer(unheard, clock, deliver, run_due, created=True)
     call = the_call()
     assert call.status == CallStatus.REQUESTING and call.sid is None
     assert dialer.dial(call.id) == "adopted"
@@ -88,11 +93,7 @@ def test_a_timed_out_request_is_reconciled_with_twilios_call_list(app, unheard, 
 
 def test_an_unavailable_call_list_is_asked_again_and_never_redials_blindly(app, unheard, clock, deliver,
                                                                           run_due):
-    make_shop()
-    unheard.set_persona(NY_PHONE, "busy")
-    unheard.timeout_next("calls", seconds=4, create=True)
-    deliver(("checkouts/create", checkout_payload()))
-    run_due(clock, minutes=31)
+    _dial_with_a_lost_answer(unheard, clock, deliver, run_due, created=True)
     call = the_call()
     unheard.fail_next("calls", status=503, method="GET", times=dialer.MAX_RECONCILE_TRIES)
     results = [dialer.dial(call.id) for _ in range(dialer.MAX_RECONCILE_TRIES)]
@@ -102,11 +103,7 @@ def test_an_unavailable_call_list_is_asked_again_and_never_redials_blindly(app, 
 
 
 def test_a_timed_out_request_that_created_nothing_is_dialed_again_once(app, served, clock, deliver, run_due):
-    make_shop()
-    served.set_persona(NY_PHONE, "busy")
-    served.timeout_next("calls", seconds=4, create=False)
-    deliver(("checkouts/create", checkout_payload()))
-    run_due(clock, minutes=31)
+    _dial_with_a_lost_answer(served, clock, deliver, run_due, created=False)
     assert the_call().status == CallStatus.REQUESTING and not served.calls
     dialer.dial(the_call().id)
     served.wait_idle()

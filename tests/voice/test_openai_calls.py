@@ -76,8 +76,9 @@ def test_the_model_sees_no_phone_email_or_address(app, served, model, shopify, c
     assert all(body.get("store") is False and "user" not in body for body in model.requests)
 
 
-def test_a_stalled_model_is_replaced_by_the_rules_in_the_same_turn(app, served, model, shopify, clock, deliver,
-                                                                   run_due, run_jobs, installed_shop):
+def test_a_stalled_model_is_replaced_by_the_rules_in_the_same_turn(app, served, model, shopify, clock,
+                                                                   deliver, run_due, run_jobs,
+                                                                   installed_shop):
     model.answers = [{"stall": 5.0}] * 6
     call, sim_call = _call(served, clock, deliver, run_due, run_jobs, installed_shop, "interested")
     assert call.outcome == "link_sent"  # the rules agent carried the call
