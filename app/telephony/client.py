@@ -50,7 +50,12 @@ def twilio_client() -> Client:
 
 
 def is_configured() -> bool:
-    """Credentials and a sender are set: calls and texts can be placed."""
+    """Credentials and a sender are set: texts can be sent."""
     cfg = current_app.config
     return bool(cfg["TWILIO_ACCOUNT_SID"] and cfg["TWILIO_AUTH_TOKEN"]
                 and (cfg["TWILIO_FROM_NUMBER"] or cfg["TWILIO_MESSAGING_SERVICE_SID"]))
+
+
+def can_call() -> bool:
+    """Credentials and a caller id are set: calls can be placed (a messaging service cannot call)."""
+    return is_configured() and bool(current_app.config["TWILIO_FROM_NUMBER"])

@@ -53,7 +53,7 @@ JOB_FUNC = "app.voice.dialer.dial"
 _UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-@channels.register(channels.CALL, available=telephony.is_configured)
+@channels.register(channels.CALL, available=telephony.can_call)
 def place_call(attempt: ContactAttempt) -> None:
     """The call sender: write the call row for this planned contact, then dial it."""
     call_id = _call_row(attempt)

@@ -44,7 +44,8 @@ def final(call: Call, twilio_status: str) -> str:
     """The call's outcome once Twilio says it is over."""
     if twilio_status in _UNANSWERED and call.answered_at is None:
         return _UNANSWERED[twilio_status]
-    if (call.answered_by or "").startswith("machine") and call.outcome in (None, VOICEMAIL):
+    talked = any(turn.role == "shopper" for turn in call.turns)
+    if (call.answered_by or "").startswith("machine") and call.outcome in (None, VOICEMAIL) and not talked:
         return VOICEMAIL
     return call.outcome or (COMPLETED if call.answered_at else NO_ANSWER)
 

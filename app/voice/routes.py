@@ -131,7 +131,10 @@ def amd():
     answered_by = request.form.get("AnsweredBy", "")[:32]
     call.answered_by = answered_by
     body = None
-    if call.status not in FINAL_STATUSES and answered_by.startswith(MACHINE_PREFIX):
+    if any(turn.role == conversation.SHOPPER for turn in call.turns):
+        # Someone is already talking with the assistant: a late "machine" verdict is wrong.
+        pass
+    elif call.status not in FINAL_STATUSES and answered_by.startswith(MACHINE_PREFIX):
         body = conversation.voicemail_twiml(call)
     elif call.status not in FINAL_STATUSES and answered_by == "fax":
         body = conversation.twiml.hangup()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.telephony.client import is_configured, twilio_client
+from app.telephony.client import can_call, is_configured, twilio_client
 from sandbox.twilio_sim import TwilioSimulator
 from tests.voice.conftest import ACCOUNT_SID, AUTH_TOKEN, twilio_config
 
@@ -26,7 +26,10 @@ def test_every_rest_call_goes_to_the_configured_base_url(make_app):
         sim.stop()
 
 
-def test_calls_need_credentials_and_a_sender(make_app):
+def test_calls_need_credentials_and_a_caller_id(make_app):
     application = make_app(TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t")
     with application.app_context():
-        assert not is_configured()
+        assert not is_configured() and not can_call()
+    texts_only = make_app(TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_MESSAGING_SERVICE_SID="MG1")
+    with texts_only.app_context():
+        assert is_configured() and not can_call()

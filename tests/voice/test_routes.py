@@ -211,3 +211,14 @@ def test_callback_after_a_long_gap_still_reports(app, client):
     _signed(client, f"/twilio/voice/status?call={call.id}", _form(CallStatus="busy"))
     db.session.commit()
     assert db.session.get(ContactAttempt, call.attempt_id).outcome == "busy"
+
+
+def test_a_late_machine_verdict_does_not_interrupt_a_conversation(app, client):
+    call = _a_call()
+    _signed(client, f"/twilio/voice/answer?call={call.id}", _form())
+    _signed(client, f"/twilio/voice/turn?call={call.id}", _form(SpeechResult="Who is this?"))
+    _signed(client, f"/twilio/voice/amd?call={call.id}", _form(AnsweredBy="machine_end_beep"))
+    _signed(client, f"/twilio/voice/status?call={call.id}", _form(CallStatus="completed"))
+    db.session.commit()
+    after = db.session.get(Call, call.id)
+    assert after.outcome != "voicemail" and not any(t.intent == "voicemail" for t in after.turns)
