@@ -8,11 +8,14 @@ and renders TwiML. A streaming transport would reuse everything but the TwiML.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from twilio.base.exceptions import TwilioRestException
 
 from app import agent
@@ -62,10 +65,31 @@ def current_agent() -> agent.Agent:
     return app.extensions[AGENT_KEY]
 
 
+@dataclass
+class Scene:
+    """One request's view of a call: the call, its checkout and shop, the merchant's settings."""
+
+    call: Call
+    checkout: Checkout
+    shop: Shop
+    settings: dict
+
+
+def scene_of(call: Call) -> Scene:
+    """Checkout, shop and settings in one query (a turn's time is mostly its queries)."""
+    checkout, shop = db.session.execute(
+        select(Checkout, Shop).join(Shop, Shop.id == Checkout.shop_id)
+        .where(Checkout.id == call.checkout_id).options(joinedload(Shop.settings))
+    ).one()
+    values = shop_settings.resolve(shop.settings.values if shop.settings else None)
+    return Scene(call, checkout, shop, values)
+
+
 def start(call: Call) -> str:
     """The first TwiML of an answered call: the fixed disclosure, then the agent's first turn."""
-    settings = _settings(call)
-    context = context_for(call, settings)
+    scene = scene_of(call)
+    settings = scene.settings
+    context = context_for(scene)
     reply = current_agent().greet(context)
     disclosure = agent.opening(context, recording=settings["recording_enabled"])
     _say(call, disclosure, intent="opening")
@@ -77,8 +101,9 @@ def start(call: Call) -> str:
 
 def take_turn(call: Call, utterance: agent.Utterance) -> str:
     """One exchange: what the shopper said (or pressed) → the agent's answer, acted upon."""
-    settings = _settings(call)
-    context = context_for(call, settings)
+    scene = scene_of(call)
+    settings = scene.settings
+    context = context_for(scene)
     history = [agent.Turn(t.role, t.text) for t in call.turns]
     heard = utterance.text.strip() or (f"[pressed {utterance.digits}]" if utterance.digits else "[silence]")
     _record(call, SHOPPER, heard)
@@ -86,11 +111,12 @@ def take_turn(call: Call, utterance: agent.Utterance) -> str:
     spoken = reply.text
     transfer_to = None
     for action in reply.actions:
-        extra, number = _act(call, action, context, settings)
+        extra, number = _act(scene, action, context)
         spoken = f"{spoken} {extra}".strip() if extra else spoken
         transfer_to = number or transfer_to
     if reply.objection and not call.objection:
         call.objection = reply.objection[:32]
+
     _say(call, spoken, intent=reply.intent)
     _keep_state(call, reply)
     voice, language = _voice(call, settings)
@@ -104,7 +130,7 @@ def take_turn(call: Call, utterance: agent.Utterance) -> str:
 
 def start_again(call: Call) -> str:
     """Twilio fetched the answer URL again: repeat the last thing said and listen, nothing more."""
-    settings = _settings(call)
+    settings = scene_of(call).settings
     last = next((t.text for t in reversed(call.turns) if t.role == AGENT), "")
     voice, language = _voice(call, settings)
     return twiml.listen(last, action=urls.turn(call.id), voice=voice, language=language)
@@ -122,22 +148,21 @@ def redirect_live_call(call: Call, body: str) -> bool:
 
 def voicemail_twiml(call: Call) -> str:
     """What to leave on an answering machine (or a bare hang-up, per the merchant's setting)."""
-    settings = _settings(call)
+    scene = scene_of(call)
+    settings = scene.settings
     call.outcome = outcomes.stronger(call.outcome, outcomes.VOICEMAIL)
     if settings["voicemail_action"] != "message":
         return twiml.hangup()
-    message = agent.voicemail(context_for(call, settings))
+    message = agent.voicemail(context_for(scene))
     _say(call, message, intent="voicemail")
     voice, language = _voice(call, settings)
     return twiml.goodbye(message, voice=voice, language=language)
 
 
-def context_for(call: Call, settings: dict) -> agent.Context:
+def context_for(scene: Scene) -> agent.Context:
     """What the agent may know: store, first name, cart, language, the merchant's rules. Never the
     shopper's phone, e-mail or address."""
-    checkout = db.session.get(Checkout, call.checkout_id)
-    shop = db.session.get(Shop, call.shop_id)
-    standing = consent.consent_for_checkout(call.shop_id, checkout.token)
+    call, checkout, shop, settings = scene.call, scene.checkout, scene.shop, scene.settings
     transfer_configured = bool(settings["transfer_phone"])
     return agent.Context(
         store_name=store_name(shop, settings),
@@ -148,7 +173,7 @@ def context_for(call: Call, settings: dict) -> agent.Context:
         currency=checkout.presentment_currency or checkout.currency or shop.currency or "",
         language=call.language,
         channel="call",
-        sms_allowed=standing.sms and not consent.is_suppressed(call.shop_id, call.phone, "sms"),
+        sms_allowed=_sms_consent(scene, fresh=False),
         discount_max_percent=settings["discount_max_percent"],
         transfer_available=transfer_configured and _within_hours(settings["transfer_hours"], shop),
         transfer_configured=transfer_configured,
@@ -163,16 +188,17 @@ def store_name(shop: Shop, settings: dict) -> str:
 
 # -- actions -------------------------------------------------------------------------------------
 
-def _act(call: Call, action, context: agent.Context, settings: dict) -> tuple[str, str | None]:
+def _act(scene: Scene, action, context: agent.Context) -> tuple[str, str | None]:
     """Carry out one action; returns words to add to the reply and a number to transfer to."""
+    call, settings = scene.call, scene.settings
     if isinstance(action, agent.SendLink):
-        if context.sms_allowed:
-            _text_link(call, settings)
+        if context.sms_allowed and _sms_consent(scene, fresh=True):
+            _text_link(scene)
             call.outcome = outcomes.stronger(call.outcome, outcomes.LINK_SENT)
     elif isinstance(action, agent.SendDiscount):
-        return _discount(call, action, context, settings), None
+        return _discount(scene, action, context), None
     elif isinstance(action, agent.ScheduleCallback):
-        _schedule_callback(call, action.at)
+        _schedule_callback(scene, action.at)
     elif isinstance(action, agent.OptOut):
         opt_out(call)
     elif isinstance(action, agent.WrongNumber):
@@ -211,25 +237,24 @@ def _suppress(call: Call, *, reason: str) -> None:
     db.session.info.setdefault("drop_jobs", []).extend(dropped)
 
 
-def _text_link(call: Call, settings: dict) -> None:
+def _text_link(scene: Scene) -> None:
+    call = scene.call
     if (call.agent_state or {}).get("link_texted"):
         return
-    shop = db.session.get(Shop, call.shop_id)
     url = links.tracked_url(call.checkout_id, call.attempt_id)
-    body = sms_texts.link(call.language, store=store_name(shop, settings), url=url)
+    body = sms_texts.link(call.language, store=store_name(scene.shop, scene.settings), url=url)
     _queue_text(call, body, "link")
     call.agent_state = {**(call.agent_state or {}), "link_texted": True}
 
 
-def _discount(call: Call, action, context: agent.Context, settings: dict) -> str:
+def _discount(scene: Scene, action, context: agent.Context) -> str:
     """Create the single-use code on the shop, text it (or say it); on failure apologise and go on."""
+    call, checkout, shop, settings = scene.call, scene.checkout, scene.shop, scene.settings
     if call.discount_code:
         return ""
     cap = settings["discount_max_percent"]
     if cap <= 0:
         return ""
-    checkout = db.session.get(Checkout, call.checkout_id)
-    shop = db.session.get(Shop, call.shop_id)
     scope = settings["discount_applies_to"]
     try:
         code = discounts.create_discount_code(
@@ -241,7 +266,7 @@ def _discount(call: Call, action, context: agent.Context, settings: dict) -> str
         log.warning("call %s: discount code not created (%s)", call.id, type(exc).__name__)
         return _DISCOUNT_FAILED.get(call.language, _DISCOUNT_FAILED["en"])
     call.discount_code = code.code
-    if context.sms_allowed and not action.read_out:
+    if context.sms_allowed and not action.read_out and _sms_consent(scene, fresh=True):
         url = links.tracked_url(call.checkout_id, call.attempt_id)
         _queue_text(call, sms_texts.discount(call.language, store=store_name(shop, settings), code=code.code,
                                              percent=code.percent, hours=settings["discount_expiry_hours"],
@@ -255,9 +280,9 @@ def _discount(call: Call, action, context: agent.Context, settings: dict) -> str
     return f"{said} {said}"
 
 
-def _schedule_callback(call: Call, at: datetime) -> None:
-    checkout = db.session.get(Checkout, call.checkout_id)
-    checkout.requested_callback_at = at
+def _schedule_callback(scene: Scene, at: datetime) -> None:
+    call = scene.call
+    scene.checkout.requested_callback_at = at
     call.outcome = outcomes.stronger(call.outcome, outcomes.CALLBACK_SCHEDULED)
 
 
@@ -269,9 +294,17 @@ def _queue_text(call: Call, body: str, kind: str) -> None:
 
 # -- helpers -------------------------------------------------------------------------------------
 
-def _settings(call: Call) -> dict:
-    shop = db.session.get(Shop, call.shop_id)
-    return shop_settings.resolve(shop.settings.values if shop.settings else None)
+def _sms_consent(scene: Scene, *, fresh: bool) -> bool:
+    """Whether the shopper's SMS consent stands: read once per call for the agent's context, and
+    again (`fresh`) at the moment a text is about to be queued."""
+    call = scene.call
+    known = (call.agent_state or {}).get("sms_consent")
+    if known is not None and not fresh:
+        return bool(known)
+    standing = consent.consent_for_checkout(call.shop_id, scene.checkout.token)
+    allowed = standing.sms and standing.phone_e164 == call.phone
+    call.agent_state = {**(call.agent_state or {}), "sms_consent": allowed}
+    return allowed
 
 
 def _voice(call: Call, settings: dict) -> tuple[str, str]:
