@@ -1,18 +1,23 @@
 """Scheduling lateness of Ringback's contact jobs on real Redis and real RQ, against a bare RQ job.
 
     .venv/bin/python bench/scheduling_lateness.py [--n 10000] [--workers 2] [--db postgresql|sqlite]
+                                                  [--sender call|record]
 
 N contacts (consenting checkouts, one due attempt each) are scheduled with `enqueue_at` for the same
 instant, W worker processes (RQ SimpleWorker + its scheduler, as `flask worker` runs them) deliver
-them through the real contact job (policy re-check, row locks, dispatch), and lateness = the moment
-the channel sender is called minus the attempt's scheduled time. The baseline schedules N jobs that
-do nothing the same way on the same workers; lateness = RQ's `started_at` minus the scheduled time.
-Everything lives in its own database and its own Redis queues, removed at the end.
+them through the real contact job (policy re-check, row locks, dispatch). With `--sender call` (the
+default) the job hands each attempt to the real call sender (`app.voice.dialer.place_call`), which
+dials the Twilio simulator running in this process; lateness = the moment the dial request reaches
+the simulator minus the attempt's scheduled time. With `--sender record` a stand-in sender only
+notes when it was called. The baseline schedules N jobs that do nothing the same way on the same
+workers; lateness = RQ's `started_at` minus the scheduled time. Everything lives in its own database
+and its own Redis queues, removed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import os
 import signal
@@ -44,6 +49,14 @@ REGIONS = (
 )
 SEED_BATCH = 500
 POLL_SECONDS = 0.5
+# A run that makes no progress for this long is stuck (a worker wedged, calls failing): give up.
+STALL_SECONDS = 120
+# The simulated Twilio account; calls are paced far above the bench's rate so that pacing (a real
+# limit, measured elsewhere) does not hide the contact job's own cost.
+TWILIO_SID, TWILIO_TOKEN, TWILIO_FROM = "AC" + "b" * 32, "bench-token", "+12125550100"
+CALLS_PER_SECOND = 100_000
+# Nothing serves APP_URL in the bench: the simulator's callbacks go to a closed port and fail at once.
+CLOSED_PORT_URL = "http://127.0.0.1:9"
 
 
 def main() -> int:
@@ -55,11 +68,13 @@ def main() -> int:
           _database(args.db, instance) as url):
         config = _config(url, instance, queue)
         region = _region_in_daytime()
-        print(f"{args.n} contacts due at once, {args.workers} workers, {args.db}, "
+        print(f"{args.n} contacts due at once, {args.workers} workers, {args.db}, sender {args.sender}, "
               f"shoppers in {region[1]}{'/' + region[2] if region[2] else ''}")
         baseline = _baseline_run(config, f"{queue}-baseline", args)
+        started = time.perf_counter()
         ringback = _ringback_run(config, queue, region, args)
-        _report(baseline, ringback)
+        print(f"ringback run: {len(ringback)} contacts in {time.perf_counter() - started:.1f} s")
+        _report(baseline, ringback, args.sender)
         _clean_redis(config, (queue, f"{queue}-baseline"))
     return 0
 
@@ -69,6 +84,9 @@ def _arguments():
     parser.add_argument("--n", type=int, default=10_000, help="contacts due at once (default 10000)")
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes (default 2)")
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--sender", choices=("call", "record"), default="call",
+                        help="call: the real call sender against the Twilio simulator (default); "
+                             "record: a stand-in that only notes when it was called")
     args = parser.parse_args()
     if not 1 <= args.n <= 10_000:
         parser.error("--n must be 1..10000 (one distinct phone number per contact)")
@@ -142,33 +160,69 @@ def _baseline_run(config: dict, queue: str, args) -> list[float]:
         for i in range(args.n):
             q.enqueue_at(due, "os.getpid", job_id=jobs.qualified(f"noop-{i}"), result_ttl=3600)
         ids = [jobs.qualified(f"noop-{i}") for i in range(args.n)]
-        _work(config, queue, args.workers, lambda: q.finished_job_registry.count >= args.n)
+        _work(config, queue, args.workers, lambda: q.finished_job_registry.count, args.n)
         started = [job.started_at for job in Job.fetch_many(ids, connection=jobs.redis())]
     return [(s.replace(tzinfo=UTC) - due).total_seconds() for s in started]
 
 
 def _ringback_run(config: dict, queue: str, region, args) -> list[float]:
     """N consenting checkouts with a due attempt, delivered by the real contact job."""
+    if args.sender == "call":
+        return _call_run(config, queue, region, args)
     from app import jobs
+
+    key = _lateness_key(queue)
+    with _app(config).app_context():
+        _prepare(region, args.n)
+        _work(config, queue, args.workers, lambda: jobs.redis().llen(key), args.n, sender="record")
+        return [float(v) for v in jobs.redis().lrange(key, 0, -1)]
+
+
+def _call_run(config: dict, queue: str, region, args) -> list[float]:
+    """The same, through the real call sender dialing the Twilio simulator (served in this process,
+    reached by the workers over HTTP); lateness = when the dial request reached it − scheduled."""
+    from sandbox.twilio_sim import TwilioSimulator
+
+    sim = TwilioSimulator(TWILIO_SID, TWILIO_TOKEN)
+    sim.default_persona = "no_answer"  # every call ends at once, unanswered
+    sim.route_app(config["APP_URL"], CLOSED_PORT_URL)
+    config = {**config, "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+              "TWILIO_FROM_NUMBER": TWILIO_FROM, "TWILIO_API_BASE_URL": sim.base_url,
+              "TWILIO_CALLS_PER_SECOND": CALLS_PER_SECOND}
+    try:
+        with _app(config).app_context():
+            due = _prepare(region, args.n)
+            # The simulator serves only once the workers are forked: no thread of it is copied there.
+            _work(config, queue, args.workers, lambda: len(sim.calls), args.n, sender="call",
+                  started=sim.start)
+        calls = list(sim.calls.values())
+    finally:
+        sim.stop()
+    return [(call.date_created - due).total_seconds() for call in calls]
+
+
+def _prepare(region, n: int) -> datetime:
+    """Migrate, seed n consenting checkouts and queue their attempts for one instant; returns it."""
+    from flask_migrate import upgrade
+
     from app.extensions import db
     from app.recovery import scheduler
 
-    app = _app(config)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        seeded = time.perf_counter()
-        _seed(region, args.n, datetime.now(UTC))
-        print(f"seeded {args.n} checkouts with consent in {time.perf_counter() - seeded:.1f} s")
-        due = _due(args.n)
-        for item in _schedule_all(due):
-            scheduler.enqueue(item)
-        key = _lateness_key(queue)
-        db.engine.dispose()  # the workers are forked: they must not share pooled connections
-        _work(config, queue, args.workers, lambda: jobs.redis().llen(key) >= args.n, sender=True)
-        values = [float(v) for v in jobs.redis().lrange(key, 0, -1)]
-    return values
+    upgrade()
+    seeded = time.perf_counter()
+    _seed(region, n, datetime.now(UTC))
+    print(f"seeded {n} checkouts with consent in {time.perf_counter() - seeded:.1f} s")
+    # A live database has planner statistics (autovacuum analyses a table after this many inserts,
+    # within its next round); a just-seeded one would plan the first minute on empty tables.
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+    due = _due(n)
+    for item in _schedule_all(due):
+        scheduler.enqueue(item)
+    db.session.commit()  # no transaction left open in the parent while the workers run
+    db.engine.dispose()  # the workers are forked: they must not share pooled connections
+    return due
 
 
 def _seed(region, n: int, now: datetime) -> None:
@@ -234,15 +288,24 @@ def _lateness_key(queue: str) -> str:
 
 # -- workers --------------------------------------------------------------------------------------
 
-def _work(config: dict, queue: str, workers: int, done, *, sender: bool = False) -> None:
+def _work(config: dict, queue: str, workers: int, progress, n: int, *, sender: str | None = None,
+          started=None) -> None:
+    """Run `workers` worker processes until `progress()` reaches n (or nothing moves for a while)."""
     ctx = multiprocessing.get_context("fork")
     processes = [ctx.Process(target=_worker, args=(config, queue, sender)) for _ in range(workers)]
     for process in processes:
         process.start()
+    if started is not None:
+        started()
     try:
-        while not done():
+        last, moved = -1, time.monotonic()
+        while (done := progress()) < n:
             if not any(p.is_alive() for p in processes):
                 raise SystemExit("all workers died")
+            if done != last:
+                last, moved = done, time.monotonic()
+            elif time.monotonic() - moved > STALL_SECONDS:
+                raise SystemExit(f"stuck at {done} of {n} for {STALL_SECONDS} s")
             time.sleep(POLL_SECONDS)
     finally:
         for process in processes:
@@ -251,15 +314,16 @@ def _work(config: dict, queue: str, workers: int, done, *, sender: bool = False)
             process.join(30)
 
 
-def _worker(config: dict, queue: str, sender: bool) -> None:
+def _worker(config: dict, queue: str, sender: str | None) -> None:
     """One `flask worker`: an RQ SimpleWorker with its scheduler, inside the app context."""
     from rq import SimpleWorker
 
     from app import jobs
 
     app = _app(config, queue)
+    logging.getLogger("app").setLevel(logging.WARNING)  # no line per call placed: warnings only
     with app.app_context():
-        if sender:
+        if sender == "record":
             _register_bench_sender(_lateness_key(queue))
         worker = SimpleWorker([jobs.queue()], connection=jobs.redis())
         worker.work(with_scheduler=True, logging_level="WARNING")
@@ -285,9 +349,10 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def _report(baseline: list[float], ringback: list[float]) -> None:
+def _report(baseline: list[float], ringback: list[float], sender: str) -> None:
     print(f"\n{'scheduling lateness (s)':<28}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}{'n':>8}")
-    rows = (("baseline: bare RQ job", baseline), ("ringback: contact job", ringback))
+    name = "ringback: job + call" if sender == "call" else "ringback: contact job"
+    rows = (("baseline: bare RQ job", baseline), (name, ringback))
     for name, values in rows:
         cells = "".join(f"{_percentile(values, q):>9.3f}" for q in (50, 95, 99, 100))
         print(f"{name:<28}{cells}{len(values):>8}")

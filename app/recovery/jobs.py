@@ -30,10 +30,11 @@ def run_attempt(attempt_id: int) -> str:
     db.session.rollback()  # the decision's transaction starts with the number's lock
     if number is not None:
         locks.lock_number(*number)
-    attempt = _lock(attempt_id)
-    if attempt is None:
+    locked = _lock(attempt_id)
+    if locked is None:
         db.session.rollback()
         return "missing"
+    checkout, attempt, shop = locked
     if attempt.status != AttemptStatus.SCHEDULED:
         db.session.rollback()
         return attempt.status
@@ -42,12 +43,8 @@ def run_attempt(attempt_id: int) -> str:
         # or the sweeper, delivers it on time. RQ itself never runs a job early.
         db.session.rollback()
         return "early"
-    checkout = attempt.checkout
     if _settled_by_an_order(checkout):
         return AttemptStatus.CANCELED
-    shop = db.session.execute(
-        select(Shop).where(Shop.id == checkout.shop_id).options(joinedload(Shop.settings))
-    ).scalar_one()
     facts = facts_for(checkout, shop, now)
     if facts.phone_e164 and (checkout.shop_id, lookup_hash(facts.phone_e164)) != number:
         # Consent names another number than the checkout's (rare): decide under its lock too.
@@ -97,19 +94,23 @@ def _settled_by_an_order(checkout: Checkout) -> bool:
     return True
 
 
-def _lock(attempt_id: int) -> ContactAttempt | None:
-    """The attempt, its checkout row locked (the order handler locks the same row), so a contact
-    and the order that makes it moot are decided one after the other, never interleaved."""
-    checkout = db.session.execute(
-        select(Checkout).join(ContactAttempt, ContactAttempt.checkout_id == Checkout.id)
+def _lock(attempt_id: int) -> tuple[Checkout, ContactAttempt, Shop] | None:
+    """The attempt's checkout, its row locked (the order handler locks the same row), so a contact
+    and the order that makes it moot are decided one after the other, never interleaved; with the
+    attempt and the shop and its settings, read in the same statement (nothing locks the shop)."""
+    row = db.session.execute(
+        select(Checkout, Shop).join(ContactAttempt, ContactAttempt.checkout_id == Checkout.id)
+        .join(Shop, Shop.id == Checkout.shop_id)
         .where(ContactAttempt.id == attempt_id)
         .with_for_update(of=Checkout)
-        .options(selectinload(Checkout.attempts))
+        # The attempts in a statement of their own, run once the lock is held: read as committed then.
+        .options(selectinload(Checkout.attempts), joinedload(Shop.settings))
         .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if checkout is None:
+    ).one_or_none()
+    if row is None:
         return None
-    return next(a for a in checkout.attempts if a.id == attempt_id)
+    checkout, shop = row
+    return checkout, next(a for a in checkout.attempts if a.id == attempt_id), shop
 
 
 def _finish(attempt: ContactAttempt, status: str, *, at: datetime, **values) -> bool:

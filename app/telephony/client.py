@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 TWILIO_ORIGIN = "https://api.twilio.com"
 # Seconds to wait for Twilio's answer; past it, whether the request took effect is unknown.
 DEFAULT_TIMEOUT_SECONDS = 10.0
+CLIENT_KEY = "ringback.twilio"
 
 
 class _RebasedHttpClient(TwilioHttpClient):
@@ -43,10 +44,16 @@ def rest_client(account_sid: str, auth_token: str, base_url: str = TWILIO_ORIGIN
 
 
 def twilio_client() -> Client:
-    """The app's Twilio client, from its configuration (workers and web alike)."""
-    cfg = current_app.config
-    return rest_client(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"], cfg["TWILIO_API_BASE_URL"],
-                       timeout=float(cfg.get("TWILIO_HTTP_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)))
+    """The app's Twilio client, from its configuration (workers and web alike), built once per app:
+    its HTTP session keeps connections to Twilio open, so a call does not pay a TLS handshake."""
+    app = current_app._get_current_object()
+    client = app.extensions.get(CLIENT_KEY)
+    if client is None:
+        cfg = app.config
+        client = rest_client(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"], cfg["TWILIO_API_BASE_URL"],
+                             timeout=float(cfg.get("TWILIO_HTTP_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)))
+        app.extensions[CLIENT_KEY] = client
+    return client
 
 
 def is_configured() -> bool:

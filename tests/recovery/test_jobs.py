@@ -23,6 +23,7 @@ from app.recovery.models import AttemptStatus, Checkout, ContactAttempt, Order
 from app.shopify.webhooks.processing import process_delivery
 from app.shops.models import Shop
 from tests.conftest import backend
+from tests.consent.statements import counting_statements
 from tests.recovery.conftest import (
     NY_PHONE,
     T0,
@@ -54,6 +55,30 @@ def test_due_attempt_is_dispatched_once_to_the_channel_sender(shop, clock, deliv
     run_due(clock, minutes=1)
     assert run_attempt(attempt.id) == AttemptStatus.DISPATCHED  # a second run is a no-op
     assert len(sent) == 1
+
+
+# Statements a dispatch may send with a recording sender: the attempt's number, its lock, the checkout
+# (+ shop) lock, its attempts, a stored order, the conversation, consent and suppression (5), the
+# contacts, the dispatch, and the sender reading the committed attempt. (One consent+suppression
+# query was tried: 10 statements, but no faster per job, and slow plans on tables without statistics.)
+DISPATCH_STATEMENTS = 14
+
+
+@pytest.mark.parametrize("sibling", [False, True], ids=["alone", "with-an-older-sibling"])
+def test_the_contact_job_keeps_to_its_statement_budget(shop, clock, deliver, sent, sibling):
+    if sibling:  # an older checkout of the same shopper: its attempt is superseded, not ours
+        deliver(("checkouts/create", checkout_payload("tok-0", updated_at=T0 - timedelta(minutes=9))))
+    deliver(("checkouts/create", checkout_payload()))
+    attempt_id = attempts(_checkout_id("tok-1"))[0].id
+    clock.advance(**DUE)
+    db.session.expire_all()
+    with counting_statements(db.engine) as statements:
+        assert run_attempt(attempt_id) == AttemptStatus.DISPATCHED
+    assert len(statements) <= DISPATCH_STATEMENTS, "\n".join(statements)
+
+
+def _checkout_id(token: str) -> int:
+    return db.session.execute(select(Checkout.id).where(Checkout.token == token)).scalar_one()
 
 
 def test_job_that_runs_before_its_time_does_nothing(shop, clock, deliver, sent):
