@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
 from app.extensions import db
+from app.sms import inbound
 from app.sms.models import Message, MessageStatus
 from app.telephony.validation import twilio_request
 from app.transactions import begin_writing
@@ -19,6 +20,19 @@ bp = Blueprint("sms", __name__, url_prefix="/twilio/sms")
 _RANK = {MessageStatus.PENDING: 0, MessageStatus.REQUESTING: 1, MessageStatus.ACCEPTED: 2,
          MessageStatus.QUEUED: 3, MessageStatus.SENDING: 4, MessageStatus.SENT: 5,
          MessageStatus.DELIVERED: 6, MessageStatus.UNDELIVERED: 6, MessageStatus.FAILED: 6}
+
+
+@bp.post("/incoming")
+@twilio_request
+def incoming():
+    """A shopper's text: STOP honoured at once on every channel, HELP answered (contract)."""
+    if request.form.get("AccountSid") != current_app.config["TWILIO_ACCOUNT_SID"]:
+        return Response("<Response/>", mimetype="text/xml")
+    db.session.rollback()
+    begin_writing()
+    body = inbound.answer(request.form.get("From", "")[:32], request.form.get("Body", "")[:1600],
+                          request.form.get("OptOutType") or None)
+    return Response(body, mimetype="text/xml")
 
 
 @bp.post("/status")
