@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from app import jobs
 from app.consent.models import Suppression
+from app.consent.suppression import suppress as consent_suppress
 from app.crypto import lookup_hash
 from app.dbtypes import utcnow
 from app.extensions import db
@@ -108,6 +109,15 @@ def cancel_phone(shop_id: int, phone_e164: str, reason: str, now: datetime | Non
     checkouts = select(Checkout.id).where(Checkout.shop_id == shop_id,
                                           Checkout.phone_hash == lookup_hash(phone_e164))
     return _cancel_where(ContactAttempt.checkout_id.in_(checkouts), reason, now)
+
+
+def stop_contacting(shop_id: int, phone_e164: str, *, reason: str, source: str,
+                    canceled_as: str = OPTED_OUT, now: datetime | None = None) -> list[str]:
+    """An opt-out (or a number that must never be reached again): on the do-not-contact list for
+    every channel, and every pending contact to it canceled, in the caller's transaction. Returns
+    the job ids to drop after commit."""
+    consent_suppress(shop_id, phone_e164, channel="all", reason=reason, source=source)
+    return cancel_phone(shop_id, phone_e164, canceled_as, now)
 
 
 def cancel_suppressed(now: datetime | None = None) -> list[str]:
@@ -225,4 +235,4 @@ def _still_scheduled(condition, **values) -> list[tuple[int, int]]:
 
 
 __all__ = ["Queued", "cancel_checkout", "cancel_phone", "cancel_shop", "cancel_suppressed", "drop_jobs",
-           "enqueue", "plan", "record_outcome", "supersede"]
+           "enqueue", "plan", "record_outcome", "stop_contacting", "supersede"]

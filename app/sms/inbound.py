@@ -11,7 +11,6 @@ from sqlalchemy import select, union_all
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app.agent import is_opt_out
-from app.consent import queries as consent
 from app.consent.suppression import phone_hash
 from app.extensions import db
 from app.recovery import scheduler
@@ -33,7 +32,7 @@ def answer(sender: str, body: str, opt_out_type: str | None) -> str:
         return _reply(None)
     keyword = _NOT_A_LETTER.sub("", body.upper())
     kind = (opt_out_type or "").upper()
-    shops = _shops_that_contacted(sender)
+    shops = shops_that_contacted(sender)
     if kind == "STOP" or keyword in OPT_OUT_KEYWORDS or is_opt_out(body):
         _opt_out(sender, body, shops)
         # With Twilio's Advanced Opt-Out (OptOutType present) Twilio has answered the keyword already.
@@ -49,8 +48,7 @@ def _opt_out(sender: str, body: str, shops: list[Shop]) -> None:
     """Off every channel, for every shop that reached this number, and nothing left pending."""
     dropped: list[str] = []
     for shop in shops:
-        consent.suppress(shop.id, sender, channel="all", reason="sms_stop", source="sms")
-        dropped += scheduler.cancel_phone(shop.id, sender, scheduler.OPTED_OUT)
+        dropped += scheduler.stop_contacting(shop.id, sender, reason="sms_stop", source="sms")
     _record(sender, body, shops)
     db.session.commit()
     scheduler.drop_jobs(dropped)
@@ -63,7 +61,7 @@ def _record(sender: str, body: str, shops: list[Shop]) -> None:
                                status=MessageStatus.RECEIVED, send_tries=0))
 
 
-def _shops_that_contacted(sender: str) -> list[Shop]:
+def shops_that_contacted(sender: str) -> list[Shop]:
     """The shops that called or texted this number, most recent first."""
     hashed = phone_hash(sender)
     contacts = union_all(

@@ -132,9 +132,8 @@ def _refused(message: Message, exc: TwilioRestException) -> str:
         return "retrying"
     message.status = MessageStatus.FAILED
     if code == UNSUBSCRIBED:
-        consent.suppress(message.shop_id, message.phone, channel="all", reason="sms_unsubscribed",
-                         source="twilio")
-        scheduler.drop_jobs(scheduler.cancel_phone(message.shop_id, message.phone, "opt_out"))
+        scheduler.drop_jobs(scheduler.stop_contacting(message.shop_id, message.phone,
+                                                      reason="sms_unsubscribed", source="twilio"))
     elif code in UNUSABLE_FOR_SMS:
         consent.suppress(message.shop_id, message.phone, channel="sms", reason=UNUSABLE_FOR_SMS[code],
                          source="twilio")

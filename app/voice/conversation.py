@@ -230,8 +230,7 @@ def opt_out(call: Call) -> None:
 
 
 def _suppress(call: Call, *, reason: str) -> None:
-    consent.suppress(call.shop_id, call.phone, channel="all", reason=reason, source="call")
-    dropped = scheduler.cancel_phone(call.shop_id, call.phone, scheduler.OPTED_OUT)
+    dropped = scheduler.stop_contacting(call.shop_id, call.phone, reason=reason, source="call")
     db.session.flush()
     # Jobs are dropped after the request commits (see routes); keep them on the session meanwhile.
     db.session.info.setdefault("drop_jobs", []).extend(dropped)

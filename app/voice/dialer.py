@@ -23,7 +23,7 @@ from app.agent import language_of
 from app.consent import queries as consent
 from app.dbtypes import utcnow
 from app.extensions import db
-from app.recovery import channels, clock, scheduler
+from app.recovery import channels, scheduler
 from app.recovery.models import AttemptStatus, Checkout, ContactAttempt
 from app.shops import settings as shop_settings
 from app.shops.models import Shop
@@ -234,8 +234,8 @@ def _refused(call: Call, exc: TwilioRestException) -> str:
         return _retry_or_give_up(call, f"twilio_{exc.code or exc.status}")
     if exc.code in INVALID_NUMBER_CODES:
         # Never retried, never called again: the number is kept off every list of contacts.
-        consent.suppress(call.shop_id, call.phone, channel="all", reason="invalid_number", source="twilio")
-        scheduler.drop_jobs(scheduler.cancel_phone(call.shop_id, call.phone, "invalid_number"))
+        scheduler.drop_jobs(scheduler.stop_contacting(call.shop_id, call.phone, reason="invalid_number",
+                                                      source="twilio", canceled_as="invalid_number"))
     log.warning("call %s: Twilio refused the call (HTTP %s, code %s)", call.id, exc.status, exc.code)
     return _give_up(call, f"twilio_{exc.code or exc.status}")
 
@@ -257,7 +257,7 @@ def _give_up(call: Call, reason: str) -> str:
     call.status = CallStatus.FAILED
     call.error = reason[:64]
     call.outcome = FAILED
-    call.ended_at = clock.now()
+    call.ended_at = utcnow()
     db.session.commit()
     report(call)
     return CallStatus.FAILED

@@ -9,18 +9,16 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app import agent
-from app.consent import queries as consent
 from app.consent.suppression import phone_hash
 from app.extensions import db
 from app.recovery import scheduler
 from app.shops import settings as shop_settings
 from app.shops.models import Shop
+from app.sms.inbound import shops_that_contacted
 from app.voice import twiml
 from app.voice.models import Call
 
 CHOICE_PATH = "/twilio/voice/incoming/choice"
-# The shops that called this number most recently (the callback speaks for the newest one).
-MAX_SHOPS = 10
 
 _GREETING = {
     "en": "You have reached the automated AI assistant of {store}. To stop all calls and texts from {store}, "
@@ -57,7 +55,7 @@ def greeting(caller: str, choice_url: str) -> str:
 
 
 def choose(caller: str, said: str, digits: str) -> str:
-    """9 or a spoken stop: suppressed at once on every channel for every shop that called this number."""
+    """9 or a spoken stop: suppressed at once on every channel for every shop that reached this number."""
     shops, language = _callers_shops(caller)
     if not shops:
         return twiml.hangup()
@@ -66,8 +64,7 @@ def choose(caller: str, said: str, digits: str) -> str:
         return twiml.goodbye(_BYE.get(language, _BYE["en"]), voice=voice, language=bcp47)
     dropped = []
     for shop in shops:
-        consent.suppress(shop.id, caller, channel="all", reason="opted_out", source="call_back")
-        dropped += scheduler.cancel_phone(shop.id, caller, scheduler.OPTED_OUT)
+        dropped += scheduler.stop_contacting(shop.id, caller, reason="opted_out", source="call_back")
     db.session.commit()
     scheduler.drop_jobs(dropped)
     return twiml.goodbye(_DONE.get(language, _DONE["en"]).format(store=_name(shops[0])), voice=voice,
@@ -75,16 +72,11 @@ def choose(caller: str, said: str, digits: str) -> str:
 
 
 def _callers_shops(caller: str) -> tuple[list[Shop], str]:
-    rows = db.session.execute(
-        select(Call.shop_id, Call.language).where(Call.phone_hash == phone_hash(caller))
-        .order_by(Call.id.desc()).limit(50)
-    ).all()
-    ordered: list[int] = []
-    for row in rows:
-        if row.shop_id not in ordered:
-            ordered.append(row.shop_id)
-    shops = [db.session.get(Shop, shop_id) for shop_id in ordered[:MAX_SHOPS]]
-    return shops, rows[0].language if rows else "en"
+    """The shops that called or texted this number (newest first), and the last call's language."""
+    language = db.session.execute(
+        select(Call.language).where(Call.phone_hash == phone_hash(caller)).order_by(Call.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return shops_that_contacted(caller), language or "en"
 
 
 def _settings(shop: Shop) -> dict:

@@ -145,6 +145,19 @@ def test_cancel_phone_leaves_other_numbers_alone(shop, clock, deliver):
     assert [a.status for a in attempts()] == [AttemptStatus.CANCELED, AttemptStatus.SCHEDULED]
 
 
+def test_stop_contacting_suppresses_every_channel_and_cancels_what_is_pending(shop, clock, deliver):
+    from app.consent.queries import is_suppressed
+
+    deliver(("checkouts/create", checkout_payload("a")),
+            ("checkouts/create", checkout_payload("b", phone="+13105550123", email="b@example.com")))
+    dropped = scheduler.stop_contacting(shop.id, NY_PHONE, reason="opted_out", source="call")
+    db.session.commit()
+    assert [a.status for a in attempts()] == [AttemptStatus.CANCELED, AttemptStatus.SCHEDULED]
+    assert dropped == [attempts()[0].job_id]
+    assert is_suppressed(shop.id, NY_PHONE, "call") and is_suppressed(shop.id, NY_PHONE, "sms")
+    assert not is_suppressed(shop.id, "+13105550123")
+
+
 def test_a_second_pending_attempt_for_a_checkout_is_refused_by_the_database(shop, clock, deliver):
     deliver(("checkouts/create", checkout_payload()))
     [attempt] = attempts()
