@@ -26,12 +26,22 @@ const TEXT = '[data-ringback-text]';
 const ERROR = '[data-ringback-error]';
 const PHONE = '[data-ringback-phone]';
 const PHONE_ERROR = '[data-ringback-phone-error]';
+const POLICY_LINK = `${TEXT} a`;
+const SHOP_POLICY_PATH = '/policies/privacy-policy';
 
 function wording(locale, store) {
   return readStorefrontLocale(locale).ringback.consent.default_text.replace(
     /\{\{\s*store\s*\}\}/g,
     store,
   );
+}
+
+function privacyLabel(locale) {
+  return readStorefrontLocale(locale).ringback.consent.privacy_policy_label;
+}
+
+function wordingWithPolicy(locale, store, url) {
+  return `${wording(locale, store)} ${privacyLabel(locale)} ${url}`;
 }
 
 let browser;
@@ -253,6 +263,117 @@ describe('cart-page consent block (Chromium)', () => {
   test.each(['es', 'de'])('%s storefront shows its own wording', async (locale) => {
     await open({locale});
     expect(await page.locator(TEXT).innerText()).toBe(wording(locale, SHOP));
+  });
+
+  test('wording links the privacy policy and the attribute carries its URL', async () => {
+    await open({shopPrivacyPolicyUrl: SHOP_POLICY_PATH});
+    const url = storefront.origin + SHOP_POLICY_PATH;
+    const expected = wordingWithPolicy('en', SHOP, url);
+    expect(expected.endsWith(`Privacy policy: ${url}`)).toBe(true);
+    expect(await page.locator(TEXT).innerText()).toBe(expected);
+    const link = page.locator(POLICY_LINK);
+    expect(await link.count()).toBe(1);
+    expect(await link.getAttribute('href')).toBe(url);
+    expect(await link.innerText()).toBe(url);
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toMatch(/\bnoopener\b/);
+
+    await page.click(CHECKBOX);
+
+    await requestCount(1);
+    expect(storefront.state.requests[0].body.attributes).toMatchObject({
+      ringback_consent: 'yes',
+      ringback_consent_text: expected,
+    });
+  });
+
+  test('the block setting gives the policy link when the shop has no privacy policy', async () => {
+    const url = 'https://legal.acme.example/privacy?lang=en&v=2';
+    await open({settings: {privacy_policy_url: `  ${url} `}});
+    expect(await page.locator(TEXT).innerText()).toBe(wordingWithPolicy('en', SHOP, url));
+    expect(await page.locator(POLICY_LINK).getAttribute('href')).toBe(url);
+
+    await page.click(CHECKBOX);
+
+    await requestCount(1);
+    expect(storefront.state.requests[0].body.attributes.ringback_consent_text).toBe(
+      wordingWithPolicy('en', SHOP, url),
+    );
+  });
+
+  test('a relative policy setting is made absolute on the store', async () => {
+    await open({settings: {privacy_policy_url: '/pages/privacy'}});
+    const url = `${storefront.origin}/pages/privacy`;
+    expect(await page.locator(TEXT).innerText()).toBe(wordingWithPolicy('en', SHOP, url));
+  });
+
+  test("the shop's privacy policy comes before the block setting", async () => {
+    await open({
+      shopPrivacyPolicyUrl: SHOP_POLICY_PATH,
+      settings: {privacy_policy_url: 'https://legal.acme.example/privacy'},
+    });
+    expect(await page.locator(POLICY_LINK).getAttribute('href')).toBe(
+      storefront.origin + SHOP_POLICY_PATH,
+    );
+  });
+
+  test.each([
+    ['no policy and no setting', {}],
+    ['a setting that is not an http(s) URL', {settings: {privacy_policy_url: 'javascript:alert(1)'}}],
+    ['a setting with spaces', {settings: {privacy_policy_url: 'https://acme.example/privacy policy'}}],
+  ])('no policy url: no link sentence (%s)', async (_name, options) => {
+    await open(options);
+    expect(await page.locator(TEXT).innerText()).toBe(wording('en', SHOP));
+    expect(await page.locator(TEXT).innerText()).not.toContain(privacyLabel('en'));
+    expect(await page.locator(POLICY_LINK).count()).toBe(0);
+
+    await page.click(CHECKBOX);
+
+    await requestCount(1);
+    expect(storefront.state.requests[0].body.attributes.ringback_consent_text).toBe(
+      wording('en', SHOP),
+    );
+  });
+
+  test('custom wording still wins over the default and its policy link', async () => {
+    await open({
+      shopPrivacyPolicyUrl: SHOP_POLICY_PATH,
+      settings: {consent_text: '{store} may text me. Reply STOP to opt out.'},
+    });
+    const expected = `${SHOP} may text me. Reply STOP to opt out.`;
+    expect(await page.locator(TEXT).innerText()).toBe(expected);
+    expect(await page.locator(POLICY_LINK).count()).toBe(0);
+
+    await page.click(CHECKBOX);
+
+    await requestCount(1);
+    expect(storefront.state.requests[0].body.attributes.ringback_consent_text).toBe(expected);
+  });
+
+  test('following the policy link does not tick the box', async () => {
+    await open({shopPrivacyPolicyUrl: SHOP_POLICY_PATH});
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click(POLICY_LINK)]);
+    await popup.close();
+    expect(await page.isChecked(CHECKBOX)).toBe(false);
+    await page.waitForTimeout(200);
+    expect(storefront.state.requests).toHaveLength(0);
+  });
+
+  test.each(['es', 'fr', 'de'])(
+    '%s storefront shows the policy sentence in its language',
+    async (locale) => {
+      await open({locale, shopPrivacyPolicyUrl: SHOP_POLICY_PATH});
+      const url = storefront.origin + SHOP_POLICY_PATH;
+      expect(await page.locator(TEXT).innerText()).toBe(wordingWithPolicy(locale, SHOP, url));
+    },
+  );
+
+  test('a yes given to the wording before the policy link leaves the box unticked', async () => {
+    await open({
+      shopPrivacyPolicyUrl: SHOP_POLICY_PATH,
+      cartAttributes: {ringback_consent: 'yes', ringback_consent_text: wording('en', SHOP)},
+    });
+    expect(await page.isChecked(CHECKBOX)).toBe(false);
   });
 
   test('a yes already in the cart for the same wording shows ticked', async () => {

@@ -60,10 +60,16 @@ function makeTranslate(locale) {
   };
 }
 
-/** Renders the block's HTML as the storefront would. */
+/**
+ * Renders the block's HTML as the storefront would. `shopPrivacyPolicyUrl` is
+ * Shopify's `shop.privacy_policy.url` (relative, e.g. /policies/privacy-policy;
+ * omitted: the shop has no privacy policy); `origin` is `request.origin`.
+ */
 export async function renderBlock({
   locale = 'en',
   shopName = 'Acme Outdoor',
+  shopPrivacyPolicyUrl,
+  origin = 'https://acme.example',
   settings = {},
   cartAttributes = {},
   blockId = 'AbC123',
@@ -88,14 +94,19 @@ export async function renderBlock({
   });
   engine.registerFilter('t', makeTranslate(locale));
   return engine.parseAndRender(source, {
-    shop: {name: shopName},
+    shop: {
+      name: shopName,
+      ...(shopPrivacyPolicyUrl === undefined
+        ? {}
+        : {privacy_policy: {title: 'Privacy policy', url: shopPrivacyPolicyUrl}}),
+    },
     cart: {attributes: cartAttributes},
     block: {
       id: blockId,
       settings: {...defaults, ...settings},
       shopify_attributes: `data-shopify-editor-block="${blockId}"`,
     },
-    request: {locale: {iso_code: locale}},
+    request: {locale: {iso_code: locale}, origin},
   });
 }
 
@@ -190,13 +201,15 @@ export async function startStorefront() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const {port} = server.address();
 
+  const origin = `http://127.0.0.1:${port}`;
+
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin,
     state,
     /** Renders the block for the next page load and resets the fake cart. */
     async configure({routesRoot, cartAttributes = {}, ...options} = {}) {
       const schema = readBlockSchema();
-      const blockHtml = await renderBlock({...options, cartAttributes});
+      const blockHtml = await renderBlock({origin, ...options, cartAttributes});
       state.pageHtml = page({blockHtml, routesRoot, locale: options.locale ?? 'en', schema});
       state.requests = [];
       state.attributes = {...cartAttributes};

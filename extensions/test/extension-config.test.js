@@ -192,6 +192,8 @@ describe('checkout-consent/shopify.extension.toml', () => {
     }
     expect(fields.find((f) => f.key === 'consent_text')?.type).toBe('multi_line_text_field');
     expect(fields.find((f) => f.key === 'store_name')?.type).toBe('single_line_text_field');
+    // The Checkout UI extensions API gives no policy URLs: the merchant enters it.
+    expect(fields.find((f) => f.key === 'privacy_policy_url')?.type).toBe('single_line_text_field');
   });
 
   test('locales: en default plus es, fr, de with identical keys', () => {
@@ -254,6 +256,7 @@ describe('cart-consent (theme app extension)', () => {
       expect(typeof setting.label).toBe('string');
     }
     expect(schema.settings.find((s) => s.id === 'consent_text')?.type).toBe('textarea');
+    expect(schema.settings.find((s) => s.id === 'privacy_policy_url')?.type).toBe('url');
     // The box is never pre-ticked by markup.
     const liquid = fs.readFileSync(path.join(CART_DIR, 'blocks/consent.liquid'), 'utf8');
     expect(liquid).not.toMatch(/<input[^>]*type="checkbox"[^>]*\bchecked\b/);
@@ -284,10 +287,11 @@ describe('cart-consent (theme app extension)', () => {
   test('the cart block and the checkout extension show the same default wording', () => {
     for (const code of REQUIRED_LOCALES) {
       const file = code === 'en' ? 'en.default.json' : `${code}.json`;
-      const cart = readJson(path.join(CART_DIR, 'locales', file)).ringback.consent.default_text;
-      const checkout = readJson(path.join(CHECKOUT_DIR, 'locales', file)).consent.default_text;
+      const cart = readJson(path.join(CART_DIR, 'locales', file)).ringback.consent;
+      const checkout = readJson(path.join(CHECKOUT_DIR, 'locales', file)).consent;
       const fill = (text) => text.replace(/\{\{\s*store\s*\}\}/g, 'STORE');
-      expect(fill(cart), code).toBe(fill(checkout));
+      expect(fill(cart.default_text), code).toBe(fill(checkout.default_text));
+      expect(cart.privacy_policy_label, code).toBe(checkout.privacy_policy_label);
     }
   });
 });

@@ -10,7 +10,7 @@ import {
   hasCheckoutPhone,
   initialConsent,
   phoneAttributeChange,
-  resolveConsentText,
+  resolveConsentWording,
   resolveStoreName,
 } from './consent.js';
 import {
@@ -31,10 +31,15 @@ export function ConsentBlock({api}) {
 
   const settings = extensionSettings(api);
   const storeName = resolveStoreName(settings.store_name, shopName(api));
-  const wording = resolveConsentText({
+  const {
+    text: wording,
+    body,
+    privacy,
+  } = resolveConsentWording({
     override: settings.consent_text,
     storeName,
     translate,
+    privacyPolicyUrl: settings.privacy_policy_url,
   });
   const writable = canUpdateAttributes(api);
   const attributes = cartAttributes(api);
@@ -116,7 +121,18 @@ export function ConsentBlock({api}) {
         checked={checked}
         disabled={!writable || saving}
         onChange={handleConsentChange}
-      />
+      >
+        {privacy ? (
+          // Rich label: the same words as `label`, with the URL as a link
+          // (the label slot takes an s-text holding text and s-link only).
+          <s-text slot="label">
+            {`${body} ${privacy.label} `}
+            <s-link href={privacy.url} target="_blank">
+              {privacy.url}
+            </s-link>
+          </s-text>
+        ) : null}
+      </s-checkbox>
       {writable ? null : (
         <s-banner tone="info">
           <s-text>{translate('consent.unavailable')}</s-text>

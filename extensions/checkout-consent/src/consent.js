@@ -17,6 +17,13 @@ export const SOURCE = 'checkout';
 /** Locale key of the default consent wording (locales/*.json). */
 export const DEFAULT_TEXT_KEY = 'consent.default_text';
 
+/** Locale key of the words before the privacy policy link ("Privacy policy:"). */
+export const PRIVACY_LABEL_KEY = 'consent.privacy_policy_label';
+
+// An absolute http(s) URL without whitespace: anything else is not shown as a
+// link, so the buyer never sees a broken one.
+const POLICY_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
+
 /** Placeholder a merchant may use in the wording override. */
 export const STORE_PLACEHOLDER = '{store}';
 
@@ -40,22 +47,50 @@ export function resolveStoreName(settingValue, shopName) {
 }
 
 /**
+ * The privacy policy URL to link, or '' when there is none usable: the
+ * merchant's `privacy_policy_url` setting, trimmed, if it is an absolute
+ * http(s) URL.
+ */
+export function resolvePrivacyPolicyUrl(settingValue) {
+  const url = typeof settingValue === 'string' ? settingValue.trim() : '';
+  return POLICY_URL.test(url) ? url : '';
+}
+
+function translated(translate, key, options) {
+  const value = translate(key, options);
+  return normalizeWording(Array.isArray(value) ? value.join('') : value);
+}
+
+/**
  * The consent wording to show next to the checkbox.
  *
- * - a non-blank merchant override wins; every `{store}` in it is replaced by
- *   the store name;
+ * - a non-blank merchant override wins, as written; every `{store}` in it is
+ *   replaced by the store name;
  * - otherwise the default wording of the buyer's language, obtained through
- *   `translate` (Shopify's `shopify.i18n.translate`), with `{{store}}`.
+ *   `translate` (Shopify's `shopify.i18n.translate`), with `{{store}}`,
+ *   followed by "Privacy policy: <url>" when a policy URL is known.
+ *
+ * @returns {{text: string, body: string, privacy: null | {label: string, url: string}}}
+ *   `text` is the whole wording as the buyer reads it (what the cart
+ *   attribute records); `body` and `privacy` are its parts, for rendering the
+ *   URL as a link.
  */
-export function resolveConsentText({override, storeName, translate}) {
+export function resolveConsentWording({override, storeName, translate, privacyPolicyUrl}) {
   const custom = normalizeWording(typeof override === 'string' ? override : '');
   if (custom) {
-    return normalizeWording(custom.split(STORE_PLACEHOLDER).join(storeName));
+    const text = normalizeWording(custom.split(STORE_PLACEHOLDER).join(storeName));
+    return {text, body: text, privacy: null};
   }
-  const translated = translate(DEFAULT_TEXT_KEY, {store: storeName});
-  return normalizeWording(
-    Array.isArray(translated) ? translated.join('') : translated,
-  );
+  const body = translated(translate, DEFAULT_TEXT_KEY, {store: storeName});
+  const url = resolvePrivacyPolicyUrl(privacyPolicyUrl);
+  if (!url) return {text: body, body, privacy: null};
+  const label = translated(translate, PRIVACY_LABEL_KEY);
+  return {text: `${body} ${label} ${url}`, body, privacy: {label, url}};
+}
+
+/** The consent wording as one string (see `resolveConsentWording`). */
+export function resolveConsentText(options) {
+  return resolveConsentWording(options).text;
 }
 
 /** ISO-8601 UTC timestamp (e.g. 2026-11-22T13:00:00.000Z). */

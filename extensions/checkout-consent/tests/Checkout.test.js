@@ -7,11 +7,14 @@ import {createResult} from '@shopify/ui-extensions-tester/checkout';
 import {
   createTranslate,
   defaultWording,
+  defaultWordingWithPolicy,
   isChecked,
   isDisabled,
   ISO_UTC,
   prop,
+  privacyLabel,
   provideOptionalApis,
+  readableText,
   signal,
 } from './helpers.js';
 
@@ -19,6 +22,7 @@ const TARGET = 'purchase.checkout.contact.render-after';
 const extension = getExtension(TARGET);
 
 const SHOP = 'Acme Outdoor';
+const POLICY_URL = 'https://acme.example/policies/privacy-policy';
 
 /**
  * `applyAttributeChange` calls for one tick or untick: ringback_consent_source,
@@ -37,6 +41,13 @@ function banners() {
 }
 function shownWording() {
   return prop(checkbox(), 'label');
+}
+/** The rich label (slot) of the checkbox, if any. */
+function labelSlot() {
+  return checkbox()?.querySelector(':scope > s-text[slot="label"]') ?? null;
+}
+function policyLinks() {
+  return [...document.body.querySelectorAll('s-link')];
 }
 
 /** Simulates the buyer clicking the Polaris checkbox. */
@@ -209,6 +220,106 @@ describe('consent checkbox', () => {
     ];
     await extension.render();
     expect(isChecked(checkbox())).toBe(false);
+  });
+});
+
+describe('privacy policy link', () => {
+  test('wording links the privacy policy and the attribute carries its URL', async () => {
+    extension.shopify.settings.value = {privacy_policy_url: ` ${POLICY_URL} `};
+    const spy = successfulWrites();
+    await extension.render();
+
+    const expected = defaultWordingWithPolicy('en', SHOP, POLICY_URL);
+    expect(expected.endsWith(`Privacy policy: ${POLICY_URL}`)).toBe(true);
+    expect(shownWording()).toBe(expected);
+    // Shown: the same words in the label slot, the URL as an s-link.
+    const slot = labelSlot();
+    expect(slot).not.toBeNull();
+    expect(readableText(slot)).toBe(expected);
+    const links = policyLinks();
+    expect(links).toHaveLength(1);
+    expect(slot.contains(links[0])).toBe(true);
+    expect(prop(links[0], 'href')).toBe(POLICY_URL);
+    expect(prop(links[0], 'target')).toBe('_blank');
+    expect(readableText(links[0])).toBe(POLICY_URL);
+    // Only text and s-link inside the slot, as the label slot allows.
+    expect([...slot.children].map((child) => child.localName)).toEqual(['s-link']);
+
+    toggle(true);
+
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
+    expect(written(spy).ringback_consent_text).toBe(expected);
+    expect(written(spy).ringback_consent).toBe('yes');
+  });
+
+  test.each([
+    ['es', 'es-ES'],
+    ['fr', 'fr-CA'],
+    ['de', 'de-DE'],
+  ])('the policy sentence is in the buyer\'s language (%s)', async (code, locale) => {
+    extension.shopify.settings.value = {privacy_policy_url: POLICY_URL};
+    extension.shopify.i18n.translate = createTranslate(locale);
+    await extension.render();
+    expect(shownWording()).toBe(defaultWordingWithPolicy(code, SHOP, POLICY_URL));
+    expect(readableText(labelSlot())).toContain(`${privacyLabel(code)} ${POLICY_URL}`);
+  });
+
+  test.each([
+    ['no setting', {}],
+    ['a blank setting', {privacy_policy_url: '   '}],
+    ['not a full URL', {privacy_policy_url: 'acme.example/policies/privacy-policy'}],
+    ['not http(s)', {privacy_policy_url: 'javascript:alert(1)'}],
+  ])('no policy url: no link sentence (%s)', async (_name, settings) => {
+    extension.shopify.settings.value = settings;
+    const spy = successfulWrites();
+    await extension.render();
+
+    expect(shownWording()).toBe(defaultWording('en', SHOP));
+    expect(shownWording()).not.toContain(privacyLabel('en'));
+    expect(labelSlot()).toBeNull();
+    expect(policyLinks()).toHaveLength(0);
+
+    toggle(true);
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
+    expect(written(spy).ringback_consent_text).toBe(defaultWording('en', SHOP));
+  });
+
+  test('custom wording still wins over the default and its policy link', async () => {
+    extension.shopify.settings.value = {
+      consent_text: '{store} may call or text me. Reply STOP to opt out. Privacy: https://legal.example/p',
+      privacy_policy_url: POLICY_URL,
+    };
+    const spy = successfulWrites();
+    await extension.render();
+
+    const expected = `${SHOP} may call or text me. Reply STOP to opt out. Privacy: https://legal.example/p`;
+    expect(shownWording()).toBe(expected);
+    expect(labelSlot()).toBeNull();
+    expect(policyLinks()).toHaveLength(0);
+
+    toggle(true);
+    await waitFor(() => expect(spy).toHaveBeenCalledTimes(CONSENT_WRITES));
+    expect(written(spy).ringback_consent_text).toBe(expected);
+  });
+
+  test('a yes given to the wording before the policy link does not tick the box', async () => {
+    extension.shopify.settings.value = {privacy_policy_url: POLICY_URL};
+    extension.shopify.attributes.value = [
+      {key: 'ringback_consent', value: 'yes'},
+      {key: 'ringback_consent_text', value: defaultWording('en', SHOP)},
+    ];
+    await extension.render();
+    expect(isChecked(checkbox())).toBe(false);
+  });
+
+  test('a yes already given to the wording with the policy link shows ticked', async () => {
+    extension.shopify.settings.value = {privacy_policy_url: POLICY_URL};
+    extension.shopify.attributes.value = [
+      {key: 'ringback_consent', value: 'yes'},
+      {key: 'ringback_consent_text', value: defaultWordingWithPolicy('en', SHOP, POLICY_URL)},
+    ];
+    await extension.render();
+    expect(isChecked(checkbox())).toBe(true);
   });
 });
 

@@ -12,11 +12,22 @@ import {
   normalizeWording,
   phoneAttributeChange,
   resolveConsentText,
+  resolveConsentWording,
+  resolvePrivacyPolicyUrl,
   resolveStoreName,
   SOURCE,
 } from '../src/consent.js';
 import {applyAttributeChanges, canUpdateAttributes, checkoutPhones} from '../src/checkout-api.js';
-import {createTranslate, defaultWording, loadLocales, ISO_UTC} from './helpers.js';
+import {
+  createTranslate,
+  defaultWording,
+  defaultWordingWithPolicy,
+  loadLocales,
+  ISO_UTC,
+  privacyLabel,
+} from './helpers.js';
+
+const POLICY_URL = 'https://acme.example/policies/privacy-policy';
 
 describe('default wording content', () => {
   const store = 'Acme Outdoor';
@@ -28,8 +39,8 @@ describe('default wording content', () => {
     expect(text).toMatch(/call or text/);
     expect(text).toMatch(/Calls may be recorded/);
     expect(text).toMatch(/not a condition of purchase/);
-    expect(text).toMatch(/Message and data rates may apply/);
-    expect(text).toMatch(/reply STOP/);
+    expect(text).toMatch(/Msg & data rates may apply/);
+    expect(text).toMatch(/Reply STOP to opt out/);
     expect(text).toMatch(/say "stop" or press 9/);
   });
 
@@ -48,6 +59,28 @@ describe('default wording content', () => {
     expect(text).toContain('"stop"');
     expect(text).toMatch(/\b9\b/);
   });
+
+  // CTIA messaging principles, as A2P 10DLC campaign review reads them: the
+  // opt-in says how often messages come, that carrier rates may apply, and
+  // the HELP and STOP keywords (kept in English: the SMS keywords handled).
+  test.each([
+    ['en', /Message frequency varies\./, /Msg & data rates may apply\./, /Reply HELP for help\./, /Reply STOP to opt out/, 'Privacy policy:'],
+    ['es', /La frecuencia de los mensajes varía\./, /Pueden aplicarse tarifas por mensajes y datos\./, /Responde HELP para obtener ayuda\./, /Responde STOP para darte de baja/, 'Política de privacidad:'],
+    ['fr', /La fréquence des messages varie\./, /Des frais de messagerie et de données peuvent s'appliquer\./, /Répondez HELP pour obtenir de l'aide\./, /Répondez STOP pour vous désinscrire/, 'Politique de confidentialité :'],
+    ['de', /Die Häufigkeit der Nachrichten variiert\./, /Es können Gebühren für Nachrichten und Daten anfallen\./, /mit HELP antworten\./, /mit STOP antworten/, 'Datenschutzerklärung:'],
+  ])(
+    'default wording says message frequency varies, HELP, STOP and rates in every language (%s)',
+    (code, frequency, rates, help, stop, label) => {
+      const text = defaultWording(code, store);
+      expect(text).toMatch(frequency);
+      expect(text).toMatch(rates);
+      expect(text).toMatch(help);
+      expect(text).toMatch(stop);
+      // The privacy policy sentence is its own locale key, so it can be left out.
+      expect(text).not.toContain(label);
+      expect(privacyLabel(code)).toBe(label);
+    },
+  );
 
   test('every locale has the same keys as the default locale', () => {
     const locales = loadLocales();
@@ -99,6 +132,79 @@ describe('resolveConsentText', () => {
   test('normalizeWording', () => {
     expect(normalizeWording('  a \n\t b  ')).toBe('a b');
     expect(normalizeWording(undefined)).toBe('');
+  });
+});
+
+describe('privacy policy link', () => {
+  test('wording links the privacy policy and the attribute carries its URL', () => {
+    for (const code of ['en', 'es', 'fr', 'de']) {
+      const wording = resolveConsentWording({
+        override: undefined,
+        storeName: 'Shop A',
+        translate: createTranslate(code),
+        privacyPolicyUrl: `  ${POLICY_URL} `,
+      });
+      expect(wording.text, code).toBe(defaultWordingWithPolicy(code, 'Shop A', POLICY_URL));
+      expect(wording.text.endsWith(`${privacyLabel(code)} ${POLICY_URL}`), code).toBe(true);
+      expect(wording.body, code).toBe(defaultWording(code, 'Shop A'));
+      expect(wording.privacy, code).toEqual({label: privacyLabel(code), url: POLICY_URL});
+      // What the box records is the whole wording, URL in plain text.
+      const [, written] = consentAttributeChanges({consented: true, text: wording.text, at: new Date()});
+      expect(written).toEqual({type: 'updateAttribute', key: 'ringback_consent_text', value: wording.text});
+    }
+  });
+
+  test('no policy url: no link sentence', () => {
+    const translate = createTranslate('en');
+    for (const privacyPolicyUrl of [
+      undefined,
+      null,
+      42,
+      '',
+      '   ',
+      'acme.example/policies/privacy-policy',
+      '/policies/privacy-policy',
+      'javascript:alert(1)',
+      'mailto:privacy@acme.example',
+      'https://',
+      'https://acme.example/privacy policy',
+    ]) {
+      const wording = resolveConsentWording({override: '', storeName: 'S', translate, privacyPolicyUrl});
+      expect(wording, String(privacyPolicyUrl)).toEqual({
+        text: defaultWording('en', 'S'),
+        body: defaultWording('en', 'S'),
+        privacy: null,
+      });
+      expect(wording.text).not.toContain(privacyLabel('en'));
+    }
+  });
+
+  test('custom wording still wins, without a policy sentence added', () => {
+    const wording = resolveConsentWording({
+      override: '{store} may text me. Reply STOP to opt out. Privacy: https://legal.example/p',
+      storeName: 'Shop A',
+      translate: createTranslate('en'),
+      privacyPolicyUrl: POLICY_URL,
+    });
+    expect(wording).toEqual({
+      text: 'Shop A may text me. Reply STOP to opt out. Privacy: https://legal.example/p',
+      body: 'Shop A may text me. Reply STOP to opt out. Privacy: https://legal.example/p',
+      privacy: null,
+    });
+  });
+
+  test('resolvePrivacyPolicyUrl keeps an absolute http(s) URL as typed, trimmed', () => {
+    expect(resolvePrivacyPolicyUrl(' https://acme.example/policies/privacy-policy ')).toBe(POLICY_URL);
+    expect(resolvePrivacyPolicyUrl('HTTP://acme.example/privacy?lang=de#top')).toBe(
+      'HTTP://acme.example/privacy?lang=de#top',
+    );
+    expect(resolvePrivacyPolicyUrl('ftp://acme.example/privacy')).toBe('');
+  });
+
+  test('resolveConsentText is the wording as one string', () => {
+    expect(
+      resolveConsentText({storeName: 'S', translate: createTranslate('fr'), privacyPolicyUrl: POLICY_URL}),
+    ).toBe(defaultWordingWithPolicy('fr', 'S', POLICY_URL));
   });
 });
 

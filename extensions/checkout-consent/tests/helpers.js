@@ -61,6 +61,21 @@ export function defaultWording(code, store) {
   );
 }
 
+/** The words before the privacy policy link in a locale ("Privacy policy:"). */
+export function privacyLabel(code) {
+  return lookup(loadLocales()[code].data, 'consent.privacy_policy_label');
+}
+
+/** The default wording followed by the privacy policy sentence, as shown and recorded. */
+export function defaultWordingWithPolicy(code, store, url) {
+  return `${defaultWording(code, store)} ${privacyLabel(code)} ${url}`;
+}
+
+/** Text content with whitespace collapsed, as a buyer reads it. */
+export function readableText(element) {
+  return String(element?.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
+
 /**
  * Adds APIs that Shopify only provides to apps with protected customer data
  * access (`buyerIdentity`, `shippingAddress`), which the tester's mock omits.
