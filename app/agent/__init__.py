@@ -2,7 +2,9 @@
 
 Transports (TwiML <Gather> turns, SMS replies, a future WebSocket stream) are thin adapters around
 an Agent: they say opening() themselves, then greet(), then respond() (or stream()) turn by turn,
-storing Reply.state and handing it back with the next utterance.
+storing Reply.state and handing it back with the next utterance. By SMS the recovery text stands in
+for opening() and greet(): each reply is a respond() with channel "sms", whose text is sent as a text
+and whose SendLink / SendDiscount actions follow as texts of their own.
 """
 
 from __future__ import annotations

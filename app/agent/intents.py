@@ -7,6 +7,7 @@ import re
 from app.agent.languages import SUPPORTED_LANGUAGES, supported
 from app.agent.normalise import normalise
 from app.agent.times import has_time
+from app.agent.types import OBJECTIONS
 
 UNKNOWN = "unknown"
 
@@ -194,6 +195,116 @@ _RULES: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bwarum rufen sie an\b",
         ),
     },
+    "discount": {
+        "en": (
+            # "zip code", "security code" and the like are not discount codes.
+            r"(?<!zip )(?<!area )(?<!post )(?<!postal )(?<!security )(?<!verification )\bcodes?\b"
+            r"(?! (?:postal|de securite|de seguridad))",
+            r"\bdiscount(?:s|ed)?\b",
+            r"\bcoupons?\b",
+            r"\bpromo(?:tion(?:al)?)?s?\b",
+            r"\bvouchers?\b",
+            r"\b\d{1,3} (?:percent |per cent )?off\b",  # "10% off": normalise() drops the "%"
+            r"\bpercent off\b",
+        ),
+        "es": (
+            r"\bcodigos?\b(?! (?:postal|de seguridad))",
+            r"\bdescuentos?\b",
+            r"\bcupon(?:es)?\b",
+            r"\bpromocion(?:es)?\b",
+            r"\brebajas?\b",
+        ),
+        "fr": (
+            r"\breductions?\b",
+            r"\bremises?\b",
+            r"\bbons? dachat\b",
+            r"\brabais\b",
+        ),
+        "de": (
+            r"\brabatt\w*",
+            r"\bgutschein\w*",
+            r"\bnachlass\b",
+            r"\bprozente\b",
+            r"\bermassigung\b",
+        ),
+    },
+    # Questions about shipping, not complaints about its cost ("the shipping is too expensive").
+    "shipping_question": {
+        "en": (
+            r"\b(?:do|can|will|would) you (?:ship|deliver)\b",
+            r"\b(?:does|do|can|will) (?:it|they|this|my order|the order) (?:ship|deliver|arrive|get here)\b",
+            r"\bship(?:s|ping)? (?:internationally|abroad|overseas|worldwide)\b",
+            r"^(?:ship|shipping|delivery) to\b",
+            r"\bhow (?:long|soon|fast)\b.*\b(?:ship(?:ping|ped)?|deliver(?:y|ed)?|arrive|get here)\b",
+            r"\bwhen (?:will|would|does|do|can)\b.*\b(?:arrive|ship|shipped|delivered|get it)\b",
+            r"\bhow much (?:is|are|does|for|would)\b.*\b(?:shipping|delivery|postage)\b",
+            r"\bwhat(?:s| is| are| does| would)\b.*\b(?:shipping|delivery|postage)\b",
+            r"\bfree (?:shipping|delivery)\b",
+            r"\bdelivery times?\b",
+        ),
+        "es": (
+            r"\b(?:hacen|hace|haces|realizan) (?:envios|entregas)\b",
+            r"\b(?:envian|envias|mandan|entregan) (?:a|al|hasta)\b",
+            r"\bcuanto (?:tarda|tardan|demora|cuesta|vale|es)\b.*\b(?:envio|entrega|llegar)\b",
+            r"\bcuando (?:llega|llegaria|llegara|recibo|recibiria|lo recibo|la recibo)\b",
+            r"\benvio (?:gratis|gratuito)\b",
+            r"\benvios? internacional\w*\b",
+            r"\b(?:plazo|tiempo) de entrega\b",
+        ),
+        "fr": (
+            r"\b(?:livrez|expediez) vous\b",
+            r"\bvous (?:livrez|expediez)\b",
+            r"\blivraison (?:gratuite|offerte|internationale)\b",
+            r"\b(?:combien|quel|quels|quelle|quelles)\b.*\b(?:livraison|frais de port|delais?)\b",
+            r"\bdelais? de livraison\b",
+            r"\bquand\b.*\b(?:recevoir|recevrai|arrive|arrivera|livre|livree)\b",
+        ),
+        "de": (
+            r"\b(?:liefern|versenden|verschicken) sie\b",
+            r"\b(?:liefert|versendet|verschickt) ihr\b",
+            r"\bwie lange dauert\b",
+            r"\bwann (?:kommt|kommen|wird|erhalte|bekomme)\b",
+            r"\b(?:was|wie viel|wieviel) kostet (?:der|die) (?:versand|lieferung)\b",
+            r"\bwas kosten die versandkosten\b",
+            r"\bversandkostenfrei\b",
+            r"\bkostenlose[rn]? (?:versand|lieferung)\b",
+            r"\blieferzeit\w*",
+        ),
+    },
+    # Questions about how to pay, not trouble paying ("my card was declined").
+    "payment_question": {
+        "en": (
+            r"\b(?:do|does|can|will) (?:you|they|the store) (?:take|accept|support|allow|offer)\b",
+            r"\b(?:can|could|may) i (?:pay|split)\b",
+            r"\bpayment (?:methods?|options?)\b",
+            r"\bways to pay\b",
+            r"\bhow (?:can|do) i pay\b",
+            r"\b(?:klarna|afterpay|affirm|clearpay|sezzle|apple pay|google pay|pay later)\b",
+            r"\b(?:in )?(?:installments?|instalments?)\b",
+        ),
+        "es": (
+            r"\b(?:aceptan|acepta|admiten|admite)\b",
+            r"(?<!no )\bpuedo pagar\b",
+            r"\bse puede pagar\b",
+            r"\b(?:metodos?|formas?|medios?) de pago\b",
+            r"\ba plazos\b",
+            r"\bmeses sin intereses\b",
+        ),
+        "fr": (
+            r"\bacceptez vous\b",
+            r"\bvous acceptez\b",
+            r"\b(?:peut on|puis je|je peux) payer\b",
+            r"\b(?:moyens?|modes?) de paiement\b",
+            r"\ben (?:plusieurs|\d) fois\b",
+        ),
+        "de": (
+            r"\b(?:akzeptieren|nehmen) sie\b",
+            r"\bkann (?:ich|man)\b.*\b(?:zahlen|bezahlen)\b",
+            r"\bzahlungs(?:methode|art|moglichkeit|option)\w*",
+            r"\bratenzahlung\b",
+            r"\bauf rechnung\b",
+        ),
+    },
     "shipping": {
         "en": (r"\bshipping\b", r"\bdelivery (?:fee|cost|charge)s?\b", r"\bpostage\b", r"\bfreight\b"),
         "es": (r"\benvio\b", r"\bgastos de envio\b", r"\bcostos? de envio\b", r"\bentrega\b"),
@@ -208,24 +319,20 @@ _RULES: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bcheaper\b",
             r"\bcant afford\b",
             r"\bpricey\b",
-            r"\bdiscount\b",
         ),
         "es": (
             r"\bcaro\b",
             r"\bprecio\b",
             r"\bcuesta (?:mucho|demasiado)\b",
-            r"\bdescuento\b",
             r"\bmas barato\b",
         ),
         "fr": (
             r"\bcher\b",
             r"\bprix\b",
             r"\bcoute trop\b",
-            r"\breduction\b",
             r"\bmoins cher\b",
-            r"\bremise\b",
         ),
-        "de": (r"\bteuer\b", r"\bpreis\b", r"\bkostet (?:zu )?viel\b", r"\brabatt\b", r"\bgunstiger\b"),
+        "de": (r"\bteuer\b", r"\bpreis\b", r"\bkostet (?:zu )?viel\b", r"\bgunstiger\b"),
     },
     "payment": {
         "en": (
@@ -291,6 +398,13 @@ _RULES: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bzuruckrufen\b",
             r"\bruf(?:en sie)? mich\b",
         ),
+    },
+    # Not an intent of its own (it is not in _ORDER): whether a "not now" asks for a call, see mentions().
+    "call": {
+        "en": (r"\bcall\w*", r"\bphone me\b", r"\bring me\b"),
+        "es": (r"\bllam\w*",),
+        "fr": (r"\b(?:rappel|appel)\w*",),
+        "de": (r"\b(?:ruf|anruf|zuruckruf)\w*", r"\btelefonier\w*"),
     },
     "no": {
         "en": (
@@ -386,10 +500,20 @@ _RULES: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bsehr gut\b",
         ),
     },
+    # A bare thank-you ("thanks!" after the link): last in _ORDER, so "no thanks" stays a no.
+    "thanks": {
+        "en": (r"\bthanks?\b", r"\bthank you\b", r"\bthx\b", r"\bcheers\b", r"\bmuch appreciated\b"),
+        "es": (r"\bgracias\b", r"\bmil gracias\b"),
+        "fr": (r"\bmerci\b",),
+        "de": (r"\bdanke\b", r"\bvielen dank\b", r"\bdankeschon\b"),
+    },
 }
 
 # First match wins. Stop comes first ("no, stop calling me" is an opt-out); the statements that end
-# the call come next; objections before yes/no, so "yes but the shipping is too expensive" is heard.
+# the call come next; a request for a code before the complaints it often comes with ("too expensive,
+# got a code?"); questions before the complaints that share their words ("how much is shipping?" is
+# not "shipping is too much"); objections before yes/no, so "yes but the shipping is too expensive" is
+# heard.
 _ORDER = (
     "stop",
     "wrong_number",
@@ -397,6 +521,9 @@ _ORDER = (
     "robot",
     "person",
     "who",
+    "discount",
+    "shipping_question",
+    "payment_question",
     "shipping",
     "price",
     "payment",
@@ -405,16 +532,25 @@ _ORDER = (
     "not_now",
     "no",
     "yes",
+    "thanks",
 )
 # A link request said in the negative ("I don't want the link") is not a request.
 _NEGATED_LINK = re.compile(r"\b(?:dont|do not|no quiero|pas besoin|ne veux pas|nicht|kein|keinen)\b")
+# Nor is "I don't need a code"; narrower than for the link, since "gibt es keinen Rabatt?" asks for one.
+_NEGATED_DISCOUNT = re.compile(
+    r"\b(?:dont|do not) (?:want|need)\b|\bno (?:quiero|necesito)\b|\bpas besoin\b|\bne veux pas\b"
+    r"|\b(?:brauche|will|mochte) (?:ich )?(?:keinen|kein|keine)\b"
+)
+# Intents that report another objection than their own name (see types.OBJECTIONS): asking for a
+# code is a price objection, a question about shipping or paying counts where its complaint would.
+_IMPLIED_OBJECTIONS = {"discount": "price", "shipping_question": "shipping", "payment_question": "payment"}
 
 _COMPILED = {
     intent: {language: tuple(re.compile(p) for p in patterns) for language, patterns in by_language.items()}
     for intent, by_language in _RULES.items()
 }
 # Answers a named time outranks: "not now, tomorrow at 6" is a callback request.
-_ANSWERS = ("not_now", "no", "yes")
+_ANSWERS = ("not_now", "no", "yes", "thanks")
 
 
 def classify(text: str, language: str) -> str:
@@ -432,6 +568,8 @@ def classify(text: str, language: str) -> str:
         if _matches(intent, normalised, language):
             if intent == "send_link" and _NEGATED_LINK.search(normalised):
                 return "no"
+            if intent == "discount" and _NEGATED_DISCOUNT.search(normalised):
+                continue  # "I don't need a code, just the link": the rest of the sentence decides
             return intent
     return "callback" if names_time else UNKNOWN
 
@@ -444,6 +582,19 @@ def classify_utterance(text: str, digits: str, language: str) -> str:
     if digits in DIGIT_INTENTS:
         return DIGIT_INTENTS[digits]
     return classify(text, language)
+
+
+def mentions(intent: str, text: str, language: str) -> bool:
+    """Whether the text has the words of `intent` anywhere, whatever classify() decided it means."""
+    language = supported(language)
+    return _matches(intent, normalise(text, language), language)
+
+
+def objection_of(intent: str) -> str | None:
+    """The objection (one of types.OBJECTIONS) an intent reports, or None when it objects to nothing."""
+    if intent in OBJECTIONS:
+        return intent
+    return _IMPLIED_OBJECTIONS.get(intent)
 
 
 def is_opt_out(text: str, language: str | None = None) -> bool:

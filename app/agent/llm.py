@@ -11,13 +11,12 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from app.agent.intents import classify_utterance
+from app.agent.intents import classify_utterance, objection_of
 from app.agent.phrases import join, phrase
-from app.agent.prompt import messages
+from app.agent.prompt import SMS_REPLY_MAX_CHARACTERS, messages
 from app.agent.rules import RulesAgent, initial_state
 from app.agent.tools import actions_from_calls, tools_for
 from app.agent.types import (
-    OBJECTIONS,
     TERMINAL_ACTIONS,
     Action,
     Agent,
@@ -48,6 +47,8 @@ _PERCENT = re.compile(r"(\d{1,3})\s*(?:%|percent|per cent|por ciento|pour cent|p
 _DISCOUNT_WORDS = re.compile(
     r"discount|coupon|promo|% off|descuento|cup[oó]n|r[ée]duction|remise|rabatt|gutschein", re.IGNORECASE
 )
+# A link in the model's own words: it knows no real one (the transport texts the tracked link).
+_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
 class OpenAIAgent:
@@ -221,9 +222,12 @@ def _allowed(actions: tuple[Action, ...], state: Mapping[str, Any]) -> tuple[Act
 
 
 def _text_is_safe(text: str, context: Context) -> bool:
-    """False when the text names a percentage above the cap, or any discount when none is allowed."""
+    """False when the text names a percentage above the cap, or any discount when none is allowed;
+    by text, also when it is too long for a text or writes a link of its own."""
     cap = context.discount_max_percent
     if cap <= 0 and (_DISCOUNT_WORDS.search(text) or _PERCENT.search(text)):
+        return False
+    if context.channel == "sms" and (len(text) > SMS_REPLY_MAX_CHARACTERS or _URL.search(text)):
         return False
     return all(int(match[1]) <= cap for match in _PERCENT.finditer(text))
 
@@ -267,6 +271,6 @@ def _next_state(previous: dict[str, Any], actions: tuple[Action, ...], intent: s
             state["link_sent"] = True
         elif isinstance(action, SendDiscount):
             state["discount_percent"] = action.percent
-    if intent in OBJECTIONS and not state["objection"]:
-        state["objection"] = intent
+    if not state["objection"]:
+        state["objection"] = objection_of(intent)
     return state

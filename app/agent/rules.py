@@ -1,11 +1,17 @@
-"""The default agent: deterministic keyword rules, offline, the same on the phone and by SMS."""
+"""The default agent: deterministic keyword rules, offline, on the phone and by SMS.
+
+The same decisions on both channels, worded per channel (phrases.py's "sms:" variants), except where
+the medium changes what is sensible: by text the link is simply sent rather than offered (we are
+already texting), a text is read exactly so a code asked for is sent at once, and a text the rules
+cannot place gets what the assistant can do instead of "didn't catch that".
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from app.agent.intents import UNKNOWN, classify_utterance
+from app.agent.intents import UNKNOWN, classify_utterance, mentions, objection_of
 from app.agent.normalise import normalise
 from app.agent.phrases import join, phrase
 from app.agent.times import parse_when
@@ -111,6 +117,7 @@ class _Conversation:
         self.context = context
         self.language = context.language
         self.channel = context.channel
+        self.texting = context.channel == "sms"
         self.utterance = utterance
         self.state = {**initial_state(), **dict(state or {})}
         self.intent = UNKNOWN
@@ -149,10 +156,16 @@ class _Conversation:
             return self._ask_when()
         if pending == "anything_else":
             return self._ask(pending="open")
-        return self._offer_link_or_finish()
+        return self._link_now_or_offer()
 
     def _on_no(self) -> Reply:
         return self._goodbye()
+
+    def _on_thanks(self) -> Reply:
+        if self.state["pending"] == "anything_else":  # thanks for what was sent: that is all
+            outcome = "completed" if self._sent_something() else "declined"
+            return self._end(self._say("welcome_bye"), End(outcome))
+        return self._ask(self._say("welcome"), pending=self._open_question())
 
     def _on_send_link(self) -> Reply:
         return self._send_link()
@@ -163,16 +176,41 @@ class _Conversation:
     def _on_shipping(self) -> Reply:
         return self._price_objection("shipping", "shipping_empathy")
 
+    def _on_discount(self) -> Reply:
+        if mentions("shipping", self.utterance.text, self.language):  # "shipping is steep, any code?"
+            self.state["objection"] = "shipping"
+        else:
+            self._note_objection()
+        cap = self.context.discount_max_percent
+        if cap <= 0:
+            return self._link_now_or_offer(self._say("no_discount"))
+        if self.state["discount_percent"]:
+            already = self._say("discount_already", percent=self.state["discount_percent"])
+            return self._ask(already, pending="anything_else")
+        # A text is read exactly, so the code asked for is sent; speech may be misheard, so a call offers.
+        if self.texting or self.state["pending"] == "offer_discount":
+            return self._send_discount()
+        return self._ask(self._say("discount_offer", percent=cap), pending="offer_discount")
+
+    def _on_shipping_question(self) -> Reply:
+        # The rules know no shipping policy: say honestly where the answer is, and give the way there.
+        self._note_objection()
+        return self._link_now_or_offer(self._say("shipping_info"))
+
+    def _on_payment_question(self) -> Reply:
+        self._note_objection()
+        return self._link_now_or_offer(self._say("payment_info", store=self.context.store_name))
+
     def _on_payment(self) -> Reply:
         self.state["objection"] = "payment"
-        return self._offer_link_or_finish(self._say("payment_empathy"))
+        return self._link_now_or_offer(self._say("payment_empathy"))
 
     def _on_product_question(self) -> Reply:
         self.state["objection"] = "product_question"
         lead = self._say("product_question", store=self.context.store_name)
         if self._can_transfer():
             return self._ask(lead, pending="offer_transfer")
-        return self._offer_link_or_finish(lead)
+        return self._link_now_or_offer(lead)
 
     def _on_person(self) -> Reply:
         return self._transfer_or_callback()
@@ -184,10 +222,16 @@ class _Conversation:
         return self._ask(self._say("who", store=self.context.store_name), pending=self._open_question())
 
     def _on_not_now(self) -> Reply:
-        self.state["objection"] = self.state["objection"] or "not_now"
+        self._note_objection()
+        if self.texting and not mentions("call", self.utterance.text, self.language):
+            # "Busy, later" by text asks for no call: the link to finish when it suits is the answer.
+            return self._link_now_or_offer(self._say("finish_later"))
         return self._ask_when()
 
     def _on_callback(self) -> Reply:
+        if not self.context.calls_allowed:
+            # Texts only: no call may be booked, so no call is promised; the link is the answer.
+            return self._link_now_or_offer(self._say("finish_later"))
         text = normalise(self.utterance.text, self.language)
         at = parse_when(text, self.language, self.context.now, self.context.timezone)
         if at is None:  # e.g. "today at 9 am" said at noon
@@ -216,11 +260,17 @@ class _Conversation:
         finish = self._say("finish_from_email", store=self.context.store_name)
         return self._end(join(lead, finish, self._say("goodbye_completed")), End("completed"))
 
-    def _send_link(self) -> Reply:
+    def _link_now_or_offer(self, lead: str = "") -> Reply:
+        """By text the link is simply sent (no "shall I text you?" while texting); a call offers it first."""
+        if self.texting:
+            return self._send_link(lead)
+        return self._offer_link_or_finish(lead)
+
+    def _send_link(self, lead: str = "") -> Reply:
         if not self.context.sms_allowed or self.state["link_sent"]:
-            return self._offer_link_or_finish()
+            return self._offer_link_or_finish(lead)
         self.state["link_sent"] = True
-        self.done_line = self._say("link_sent")
+        self.done_line = join(lead, self._say("link_sent"))
         return self._ask(self.done_line, pending="anything_else", actions=(SendLink(),))
 
     def _price_objection(self, objection: str, empathy_key: str) -> Reply:
@@ -268,6 +318,12 @@ class _Conversation:
             outcome = "completed" if self._sent_something() else "no_response"
             return self._end(self._say("goodbye_no_response"), End(outcome))
         self.state["reprompts"] = int(self.state["reprompts"]) + 1
+        if self.texting:
+            # A text was read, not misheard: say what the assistant can do rather than "didn't catch that".
+            menu = self._say(
+                "menu_code" if self._can_offer_a_code() else "menu", store=self.context.store_name
+            )
+            return self._ask(menu, pending=self.state["pending"] or "help", question=False)
         return self._ask(self._say("reprompt"), pending=self.state["pending"] or "help")
 
     def _goodbye(self) -> Reply:
@@ -312,6 +368,13 @@ class _Conversation:
     def _can_transfer(self) -> bool:
         # Over SMS there is no call to bridge; a person can only call back.
         return self.channel == "call" and self.context.transfer_available
+
+    def _can_offer_a_code(self) -> bool:
+        return self.context.discount_max_percent > 0 and not self.state["discount_percent"]
+
+    def _note_objection(self) -> None:
+        """Record what this turn's intent objects to, unless an earlier turn already said."""
+        self.state["objection"] = self.state["objection"] or objection_of(self.intent)
 
     def _open_question(self) -> str:
         return self.state["pending"] or "help"

@@ -36,6 +36,8 @@ _PARTS = (
         re.compile(r"\b(morning|(?:por|de|en) la manana|matin|vormittags?|fruh|morgens|am morgen)\b"),
     ),
 )
+# "más tarde" is "later", not "in the afternoon" ("tarde"): removed before looking for the part of day.
+_LATER_NOT_AFTERNOON = re.compile(r"\b(?:mas|muy|un poco|un poco mas) tarde\b")
 _NOON = re.compile(r"\b(noon|midday|mediodia|midi|mittag)\b")
 _RELATIVE = re.compile(
     r"\b(?:in|en|dans)\s+(?:(\d{1,3})|an?|una|une|einer|einem)\s+"
@@ -128,6 +130,7 @@ def _day(text: str, language: str, today: date) -> date | None:
 
 
 def _part_of_day(text: str) -> str | None:
+    text = _LATER_NOT_AFTERNOON.sub(" ", text)
     for part, pattern in _PARTS:
         if pattern.search(text):
             return part

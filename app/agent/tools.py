@@ -115,7 +115,7 @@ def _action(name: str, arguments: dict[str, Any], context: Context) -> Action | 
     if name == "send_discount":
         return _discount(arguments.get("percent"), context)
     if name == "schedule_callback":
-        return _callback(arguments.get("local_time"), context)
+        return _callback(arguments.get("local_time"), context) if context.calls_allowed else None
     if name == "end_call":
         outcome = arguments.get("outcome")
         return End(outcome) if outcome in OUTCOMES else None

@@ -35,6 +35,8 @@ class Context:
     timezone: str
     now: datetime
     max_turns: int = 8
+    # Whether the shopper agreed to calls (a callback may be booked); a call implies it.
+    calls_allowed: bool = True
 
 
 @dataclass(frozen=True)

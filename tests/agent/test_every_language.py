@@ -21,6 +21,7 @@ from app.agent import (
     Transfer,
     WrongNumber,
 )
+from app.agent.prompt import SMS_REPLY_MAX_CHARACTERS
 from tests.agent.conftest import NOW, TIMEZONE, actions_of, converse, make_context
 from tests.agent.scripts import LANGUAGES, SCRIPTS
 
@@ -70,6 +71,8 @@ def test_person_out_of_hours_leads_to_a_callback_in_every_language(language):
 def _assert_invariants(replies, context):
     for reply in replies:
         assert reply.text.strip()
+        if context.channel == "sms" and reply is not replies[0]:  # the SMS transport never greets
+            assert len(reply.text) <= SMS_REPLY_MAX_CHARACTERS, reply.text
         assert json.loads(json.dumps(reply.state)) == dict(reply.state)
         for action in reply.actions:
             if isinstance(action, SendDiscount):

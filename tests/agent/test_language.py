@@ -92,6 +92,34 @@ def test_normalise_folds_case_accents_fillers_and_numbers(raw, language, expecte
         ("Envoyez-moi le lien", "fr", "send_link"),
         ("Schicken Sie mir den Link", "de", "send_link"),
         ("I don't want the link", "en", "no"),
+        ("yes please send me a code", "en", "discount"),
+        ("Do you have a coupon?", "en", "discount"),
+        ("Any promo or voucher?", "en", "discount"),
+        ("Can I get 10% off?", "en", "discount"),
+        ("It's too expensive, any discount?", "en", "discount"),
+        ("I don't need a code, no thanks", "en", "no"),
+        ("What's the zip code?", "en", "unknown"),
+        ("¿Tienen algún código de descuento?", "es", "discount"),
+        ("¿Hay un cupón?", "es", "discount"),
+        ("Vous avez un code promo ?", "fr", "discount"),
+        ("Une réduction, une remise ?", "fr", "discount"),
+        ("Haben Sie einen Gutschein?", "de", "discount"),
+        ("Gibt es keinen Rabattcode?", "de", "discount"),
+        ("Do you ship to Canada?", "en", "shipping_question"),
+        ("How long does delivery take?", "en", "shipping_question"),
+        ("How much is shipping?", "en", "shipping_question"),
+        ("¿Hacen envíos a Canadá?", "es", "shipping_question"),
+        ("Livrez-vous au Canada ?", "fr", "shipping_question"),
+        ("Liefern Sie nach Kanada?", "de", "shipping_question"),
+        ("Do you accept PayPal?", "en", "payment_question"),
+        ("Can I pay with Klarna?", "en", "payment_question"),
+        ("¿Aceptan PayPal?", "es", "payment_question"),
+        ("Acceptez-vous PayPal ?", "fr", "payment_question"),
+        ("Akzeptieren Sie PayPal?", "de", "payment_question"),
+        ("No pude pagar", "es", "payment"),
+        ("Thanks!", "en", "thanks"),
+        ("Merci", "fr", "thanks"),
+        ("No, thanks", "en", "no"),
         ("call me tomorrow at 6 pm", "en", "callback"),
         ("llámame mañana a las seis de la tarde", "es", "callback"),
         ("rappelez-moi demain à 18h", "fr", "callback"),
@@ -168,6 +196,11 @@ def test_relative_callback_times_count_from_now():
     assert parse_when("dans 30 minutes", "fr", NOW, "Europe/Paris") == datetime(
         2025, 3, 4, 15, 30, tzinfo=UTC
     )
+
+
+def test_mas_tarde_is_later_not_the_afternoon():
+    assert parse_when("llamame mas tarde", "es", NOW, "America/New_York") is None
+    assert parse_when("manana por la tarde", "es", NOW, "America/New_York") is not None
 
 
 def test_text_without_a_time_names_none():

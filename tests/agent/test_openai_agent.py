@@ -410,3 +410,84 @@ def test_stream_opt_out_never_reaches_the_model(model, make_agent):
     items = list(agent.stream(context, [], Utterance(digits="9"), agent.greet(context).state))
 
     assert items[-1].actions == (OptOut(),) and model.requests == []
+
+
+# -- by text -------------------------------------------------------------------------------------
+
+
+def sms_context(**overrides):
+    return make_context(channel="sms", transfer_available=False, transfer_configured=False, **overrides)
+
+
+def test_sms_prompt_says_replies_are_texts(model, make_agent):
+    model.answers.append(completion("Hi!"))
+
+    turn(make_agent(), sms_context(), "Hi")
+
+    prompt = model.requests[0]["messages"][0]["content"]
+    assert "texting on behalf of" in prompt and "sent as a text message" in prompt
+    assert "never offer or ask to text them" in prompt and "160 characters" in prompt
+    assert "Write English only" in prompt and "when heard" not in prompt
+    assert "never write a link, a code or a phone number" in prompt
+    assert "transfer" not in json.dumps(model.requests[0]["tools"])
+
+
+def test_call_prompt_still_speaks(model, make_agent):
+    model.answers.append(completion("Hi!"))
+
+    turn(make_agent(), make_context(), "Hi")
+
+    prompt = model.requests[0]["messages"][0]["content"]
+    assert "calling on behalf of" in prompt and "Speak English only" in prompt and "when heard" in prompt
+    assert "text message" not in prompt
+
+
+def test_prompt_lets_a_code_be_sent_when_asked_and_never_guesses_policies(model, make_agent):
+    model.answers.append(completion("Hi!"))
+    model.answers.append(completion("Hi!"))
+
+    turn(make_agent(), sms_context(discount_max_percent=10), "Hi")
+    turn(make_agent(), sms_context(discount_max_percent=0), "Hi")
+
+    allowed, none = (request["messages"][0]["content"] for request in model.requests)
+    assert "asks for a discount code" in allowed and "10%" in allowed
+    assert "if asked for one, say there is none" in none
+    assert "never guess" in allowed and "shipping destinations" in allowed
+
+
+def test_sms_code_request_falls_back_to_the_rules_code(model, make_agent):
+    model.answers.append({"status": 500})
+    context = sms_context()
+
+    reply = turn(make_agent(), context, "yes please send me a code")
+
+    assert reply == rules_reply(context, "yes please send me a code")
+    assert reply.actions == (SendDiscount(10),) and reply.text == "Here is your one-time code for 10% off."
+
+
+@pytest.mark.parametrize(
+    "text", ["Sure! Here it is: https://acme.example/cart", "Sure, happy to help with that. " * 12]
+)
+def test_sms_answer_with_a_link_of_its_own_or_too_long_is_not_sent(model, make_agent, text):
+    model.answers.append(completion(text, [("send_link", "{}")]))
+
+    reply = turn(make_agent(), sms_context(), "send me the link")
+
+    assert reply.actions == (SendLink(),)
+    assert reply.text == "Here is the link to your cart."
+
+
+def test_sms_silent_link_is_announced_as_the_text_that_follows(model, make_agent):
+    model.answers.append(completion(None, [("send_link", "{}")]))
+
+    reply = turn(make_agent(), sms_context(), "ok")
+
+    assert reply.text == "Here is the link to your cart." and "text you" not in reply.text
+
+
+def test_model_code_request_reports_a_price_objection(model, make_agent):
+    model.answers.append(completion("Here you go.", [("send_discount", '{"percent": 10}')]))
+
+    reply = turn(make_agent(), sms_context(), "Any promo code?")
+
+    assert reply.objection == "price" and reply.intent == "discount"

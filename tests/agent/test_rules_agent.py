@@ -294,3 +294,64 @@ def test_stream_yields_the_text_then_the_same_reply_as_respond(context):
 
     assert items[-1] == agent.respond(context, [], Utterance(text="Yes please", confidence=0.9), state)
     assert "".join(item for item in items[:-1]) == items[-1].text
+
+
+# -- a code asked for, questions, thanks (on a call) ---------------------------------------------
+
+
+def test_call_code_request_offers_the_discount(context):
+    replies = converse(RulesAgent(), context, ["Do you have a discount code?", "Yes please."])
+
+    assert replies[1].text == (
+        "I can offer you 10% off your order with a one-time code. Shall I text you the code?"
+    )
+    assert replies[1].actions == () and replies[1].objection == "price"
+    assert replies[2].actions == (SendDiscount(10),)
+
+
+def test_call_code_request_once_offered_sends_the_code(context):
+    replies = converse(RulesAgent(), context, ["It's too expensive.", "Yes, send me the code."])
+
+    assert replies[2].actions == (SendDiscount(10),)
+
+
+def test_call_code_request_without_sms_consent_is_read_out():
+    replies = converse(RulesAgent(), make_context(sms_allowed=False), ["Any coupon?", "Yes."])
+
+    assert replies[1].text.endswith("Would you like me to read you the code?")
+    assert replies[2].actions == (SendDiscount(10, read_out=True),)
+
+
+def test_call_code_request_without_discounts_offers_the_link():
+    replies = converse(
+        RulesAgent(), make_context(discount_max_percent=0), ["Do you have a promo code?", "Yes."]
+    )
+
+    assert replies[1].text == (
+        "Sorry, I have no discount code to offer. Shall I text you a secure link to your cart?"
+    )
+    assert replies[2].actions == (SendLink(),)
+
+
+def test_call_shipping_question_is_answered_and_the_link_offered(context):
+    reply = converse(RulesAgent(), context, ["Do you ship to Canada?"])[-1]
+
+    assert reply.text == (
+        "Shipping options and costs for your address are shown at checkout. "
+        "Shall I text you a secure link to your cart?"
+    )
+    assert reply.objection == "shipping" and reply.actions == ()
+
+
+def test_call_payment_question_is_not_taken_for_payment_trouble(context):
+    reply = converse(RulesAgent(), context, ["Do you accept PayPal?"])[-1]
+
+    assert reply.text.startswith("The payment methods Acme Hats accepts are shown at checkout.")
+    assert "trouble" not in reply.text and reply.objection == "payment"
+
+
+def test_call_thank_you_after_the_link_says_goodbye(context):
+    replies = converse(RulesAgent(), context, ["Send me the link.", "Thank you!"])
+
+    assert replies[-1].text == "You're welcome, have a great day. Goodbye."
+    assert replies[-1].actions == (End("completed"),) and replies[-1].end
