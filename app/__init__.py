@@ -61,6 +61,7 @@ def register_webhook_handlers() -> None:
     senders (`@channels.register`)."""
     from app.recovery import intake  # noqa: F401
     from app.shopify.webhooks import handlers  # noqa: F401
+    from app.sms import sender  # noqa: F401
     from app.voice import dialer  # noqa: F401
 
 

@@ -11,4 +11,5 @@ def register_routes() -> None:
     from app.consent import api as consent_api  # noqa: F401
     from app.recovery import api as recovery_api  # noqa: F401
     from app.shops import api as settings_api  # noqa: F401
+    from app.sms import api as sms_api  # noqa: F401
     from app.voice import api as voice_api  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.crypto import EncryptedText
@@ -93,15 +93,22 @@ class ConsentEvent(db.Model):
 
 
 class Suppression(db.Model):
-    """A number that must not be contacted on a channel (or on any, `all`), whatever consent says."""
+    """A number that must not be contacted on a channel (or on any, `all`), whatever consent says.
+
+    A row without a shop is sender-wide: an SMS opt-out (STOP, or Twilio's 21610) blocks the number
+    at the sender every shop texts from, so it applies to every shop (contract "Calls and texts").
+    """
 
     __tablename__ = "suppressions"
     __table_args__ = (
         UniqueConstraint("shop_id", "phone_hash", "channel", name="uq_suppressions_shop_phone_channel"),
+        # NULLs are distinct in a unique constraint: the sender-wide rows get a partial index of their own.
+        Index("uq_suppressions_sender_phone_channel", "phone_hash", "channel", unique=True,
+              postgresql_where=text("shop_id IS NULL"), sqlite_where=text("shop_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     phone_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), index=True, info=PII)
     phone_e164: Mapped[str] = mapped_column(EncryptedText, info=PII)
     channel: Mapped[str] = mapped_column(String(8))

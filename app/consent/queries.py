@@ -15,7 +15,13 @@ from sqlalchemy import Select, select
 
 from app.consent.models import Channels, ConsentEvent, SuppressionChannel
 from app.consent.phones import normalise
-from app.consent.suppression import is_suppressed, phone_hash, suppress, suppressed_channels
+from app.consent.suppression import (
+    is_suppressed,
+    is_suppressed_everywhere,
+    phone_hash,
+    suppress,
+    suppressed_channels,
+)
 from app.extensions import db
 
 CHANNELS = ("call", "sms")
@@ -64,6 +70,18 @@ def consent_for_phone(shop_id: int, phone_e164: str) -> ConsentState:
     allowed = {ch: _grants(ev) and not _covers(suppressed, ch) for ch, ev in deciding.items()}
     anchor = _anchor(ev for ch, ev in deciding.items() if allowed[ch])
     return _state(allowed, anchor) if anchor is not None else NO_CONSENT
+
+
+def sms_consent_on_record(phone_e164: str) -> bool:
+    """Whether any shop holds a standing SMS consent for the number, the do-not-contact list aside:
+    what decides if a START may lift an SMS opt-out (texts resume only where consent was given)."""
+    hashed = _hash(phone_e164)
+    if hashed is None:
+        return False
+    shops = db.session.execute(
+        select(ConsentEvent.shop_id).where(ConsentEvent.phone_hash == hashed).distinct().limit(50)
+    ).scalars().all()
+    return any(_grants(_latest(shop_id, ConsentEvent.phone_hash == hashed)["sms"]) for shop_id in shops)
 
 
 def ledger_query(shop_id: int, *, phone_e164: str | None = None,
@@ -129,4 +147,5 @@ def _hash(phone: str) -> str | None:
 
 
 __all__ = ["ConsentState", "NO_CONSENT", "consent_for_checkout", "consent_for_phone", "is_suppressed",
+           "is_suppressed_everywhere", "sms_consent_on_record",
            "ledger_page", "ledger_query", "suppress"]

@@ -25,6 +25,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("webhook-sweep", "app.shopify.webhooks.processing:sweep", 30),
     Periodic("contact-sweep", "app.recovery.sweeper:sweep", 30),
     Periodic("call-sweep", "app.voice.sweeper:sweep", 60),
+    Periodic("sms-sweep", "app.sms.sweeper:sweep", 60),
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app import money
 from app.extensions import db
@@ -21,11 +21,12 @@ from app.recovery.models import (
     Recovery,
     RecoveryClick,
 )
+from app.recovery.policy import NOT_A_CONTACT_OUTCOMES
 from app.shops.models import Shop
 
 LINK = "link"
-# A failed hand-off to the carrier reached no one: it cannot earn a recovery.
-_NOT_A_CONTACT = "dispatch_failed"
+# A failed hand-off, an undelivered text: it reached no one and cannot earn a recovery.
+_NOT_A_CONTACT = NOT_A_CONTACT_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def last_touch(checkouts: list[Checkout], ordered_at: datetime, window: timedelt
 def _contacts(checkout: Checkout) -> list[Touch]:
     touches = []
     for attempt in checkout.attempts:
-        if attempt.status in CONTACTED and attempt.dispatched_at and attempt.outcome != _NOT_A_CONTACT:
+        if attempt.status in CONTACTED and attempt.dispatched_at and attempt.outcome not in _NOT_A_CONTACT:
             touches.append(Touch(attempt.dispatched_at, attempt.channel, attempt.id, checkout.id))
         elif attempt.status == AttemptStatus.WITHHELD and attempt.finished_at:
             touches.append(Touch(attempt.finished_at, None, attempt.id, checkout.id, holdout=True))
@@ -98,7 +99,7 @@ def _clicks(checkout: Checkout) -> list[Touch]:
 def summary(shop_id: int, since: datetime | None = None) -> dict:
     """Recovered revenue and counts, and lift (contacted vs holdout recovery rate) with its CI."""
     contacted = _arm(shop_id, ContactAttempt.status.in_(CONTACTED)
-                     & ContactAttempt.outcome.is_distinct_from(_NOT_A_CONTACT),
+                     & or_(ContactAttempt.outcome.is_(None), ContactAttempt.outcome.not_in(_NOT_A_CONTACT)),
                      ContactAttempt.dispatched_at, since)
     withheld = _arm(shop_id, ContactAttempt.status == AttemptStatus.WITHHELD,
                     ContactAttempt.finished_at, since)

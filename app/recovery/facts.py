@@ -66,7 +66,8 @@ def facts_for(checkout: Checkout, shop: Shop, now: datetime) -> policy.CheckoutF
     return policy.CheckoutFacts(
         shop_active=shop.is_active,
         completed=checkout.completed_at is not None,
-        suppressed=bool(phone) and consent.is_suppressed(checkout.shop_id, phone, "all"),
+        # On the list for one channel only: that channel's consent no longer stands (see `standing`).
+        suppressed=bool(phone) and consent.is_suppressed_everywhere(checkout.shop_id, phone),
         holdout=bool(checkout.holdout),
         # Unknown in the shop's currency (no conversion rates here): it meets no minimum above 0.
         cart_value=money.cart_value_in_shop_currency(checkout, shop.currency) or Decimal("0"),

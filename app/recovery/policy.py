@@ -62,6 +62,10 @@ OPT_OUT_OUTCOMES = frozenset({"opted_out", "opted-out"})
 OPT_OUT_OUTCOME = "opted_out"
 # The shopper told us the number is not theirs, or that they bought already: nothing follows.
 FINAL_OUTCOMES = {"wrong_number": "wrong_number", "already_purchased": "already_purchased"}
+# A contact that reached no one (the hand-off failed, or the carrier could not deliver the text): it
+# counts against the caps like any try, but never earns a recovery, and a text is tried again.
+NOT_A_CONTACT_OUTCOMES = frozenset({"dispatch_failed", "undelivered"})
+UNDELIVERED_TEXT = "undelivered"
 # The state caps count contacts in a rolling 24 h period (see contact_window).
 CAP_PERIOD = timedelta(hours=24)
 
@@ -212,6 +216,18 @@ def may_contact_now(
     return None
 
 
+def reply_time(facts: CheckoutFacts, settings: Settings, now: datetime) -> datetime | None:
+    """When an answer to the shopper's own text may go out: now inside the contact window, else
+    when it next opens (None: the shopper's window never opens). Caps and spacing do not apply:
+    the shopper wrote first."""
+    _require_aware(now)
+    where = _where_and_when(facts, settings)
+    if isinstance(where, Reason):
+        return None
+    zones, window, _ = where
+    return next_window_opening(now, zones, window)
+
+
 def _ineligibility_reason(facts: CheckoutFacts, settings: Settings) -> Reason | None:
     """The first rule that rules the checkout out; compliance first, then the merchant's filters."""
     if not facts.shop_active:
@@ -282,7 +298,8 @@ def _next_step(facts: CheckoutFacts, settings: Settings) -> tuple[Channel, datet
         return usable[0], callback
     last = _last_attempt(facts)
     channel = usable[0]
-    if last is not None and _is_unanswered_call(last) and Channel.SMS in usable:
+    missed = last is not None and (_is_unanswered_call(last) or _is_undelivered_text(last))
+    if missed and Channel.SMS in usable:
         channel = Channel.SMS
     earliest = _earliest(facts, settings, channel)
     return earliest if isinstance(earliest, Reason) else (channel, earliest)
@@ -358,6 +375,11 @@ def _last_attempt(facts: CheckoutFacts) -> Attempt | None:
 def _is_unanswered_call(attempt: Attempt) -> bool:
     """True for a call nobody answered in person."""
     return attempt.channel == Channel.CALL and attempt.outcome in UNANSWERED_CALL_OUTCOMES
+
+
+def _is_undelivered_text(attempt: Attempt) -> bool:
+    """True for a text the carrier could not deliver: the next try is a text again."""
+    return attempt.channel == Channel.SMS and attempt.outcome == UNDELIVERED_TEXT
 
 
 def _is_conversation(attempt: Attempt) -> bool:

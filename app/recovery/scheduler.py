@@ -10,7 +10,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from app import jobs
-from app.consent.models import Suppression
+from app.consent.models import Suppression, SuppressionChannel
+from app.consent.suppression import applies_to
 from app.consent.suppression import suppress as consent_suppress
 from app.crypto import lookup_hash
 from app.dbtypes import utcnow
@@ -104,28 +105,33 @@ def cancel_shop(shop_id: int, reason: str, now: datetime | None = None) -> list[
     return _cancel_where(ContactAttempt.shop_id == shop_id, reason, now)
 
 
-def cancel_phone(shop_id: int, phone_e164: str, reason: str, now: datetime | None = None) -> list[str]:
-    """Cancel every pending attempt to a number (opt-out); flushes, never commits."""
-    checkouts = select(Checkout.id).where(Checkout.shop_id == shop_id,
-                                          Checkout.phone_hash == lookup_hash(phone_e164))
+def cancel_phone(shop_id: int | None, phone_e164: str, reason: str,
+                 now: datetime | None = None) -> list[str]:
+    """Cancel every pending attempt to a number (opt-out), of one shop or of every shop (None);
+    flushes, never commits."""
+    checkouts = select(Checkout.id).where(Checkout.phone_hash == lookup_hash(phone_e164))
+    if shop_id is not None:
+        checkouts = checkouts.where(Checkout.shop_id == shop_id)
     return _cancel_where(ContactAttempt.checkout_id.in_(checkouts), reason, now)
 
 
-def stop_contacting(shop_id: int, phone_e164: str, *, reason: str, source: str,
+def stop_contacting(shop_id: int | None, phone_e164: str, *, reason: str, source: str,
                     canceled_as: str = OPTED_OUT, now: datetime | None = None) -> list[str]:
     """An opt-out (or a number that must never be reached again): on the do-not-contact list for
-    every channel, and every pending contact to it canceled, in the caller's transaction. Returns
+    every channel, and every pending contact to it canceled, in the caller's transaction; for one
+    shop, or for every shop when `shop_id` is None (an SMS opt-out: the sender is shared). Returns
     the job ids to drop after commit."""
     consent_suppress(shop_id, phone_e164, channel="all", reason=reason, source=source)
     return cancel_phone(shop_id, phone_e164, canceled_as, now)
 
 
 def cancel_suppressed(now: datetime | None = None) -> list[str]:
-    """Cancel pending attempts to numbers on the do-not-contact list, whatever path put them there."""
-    listed = select(Suppression.id).where(Suppression.shop_id == Checkout.shop_id,
-                                          Suppression.phone_hash == Checkout.phone_hash)
-    checkouts = select(Checkout.id).where(listed.exists())
-    return _cancel_where(ContactAttempt.checkout_id.in_(checkouts), OPTED_OUT, now)
+    """Cancel pending attempts to numbers on the do-not-contact list for their channel (or for all),
+    the shop's list or the sender-wide one, whatever path put them there."""
+    listed = (select(Suppression.id).join(Checkout, Checkout.phone_hash == Suppression.phone_hash)
+              .where(Checkout.id == ContactAttempt.checkout_id, applies_to(Checkout.shop_id),
+                     Suppression.channel.in_((ContactAttempt.channel, SuppressionChannel.ALL))))
+    return _cancel_where(listed.exists(), OPTED_OUT, now)
 
 
 def drop_jobs(job_ids: list[str]) -> None:
@@ -151,6 +157,30 @@ def record_outcome(attempt_id: int, outcome: str, now: datetime | None = None) -
         attempt = db.session.get(ContactAttempt, attempt_id)
         db.session.refresh(attempt)
         checkout = attempt.checkout
+        queued = plan(checkout, db.session.get(Shop, checkout.shop_id), now)
+    db.session.commit()
+    if queued is not None:
+        enqueue(queued)
+    return bool(changed)
+
+
+def revise_outcome(attempt_id: int, outcome: str, now: datetime | None = None) -> bool:
+    """A channel learned more after it reported (a text accepted, then found undelivered): revise
+    a completed attempt's outcome and re-plan what follows from it; commits."""
+    now = now or clock.now()
+    changed = db.session.execute(
+        update(ContactAttempt)
+        .where(ContactAttempt.id == attempt_id, ContactAttempt.status == AttemptStatus.COMPLETED,
+               ContactAttempt.outcome.is_distinct_from(outcome[:32]))
+        .values(outcome=outcome[:32])
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    queued = None
+    if changed:
+        attempt = db.session.get(ContactAttempt, attempt_id)
+        db.session.refresh(attempt)
+        checkout = attempt.checkout
+        db.session.refresh(checkout, ["attempts"])
         queued = plan(checkout, db.session.get(Shop, checkout.shop_id), now)
     db.session.commit()
     if queued is not None:
@@ -235,4 +265,4 @@ def _still_scheduled(condition, **values) -> list[tuple[int, int]]:
 
 
 __all__ = ["Queued", "cancel_checkout", "cancel_phone", "cancel_shop", "cancel_suppressed", "drop_jobs",
-           "enqueue", "plan", "record_outcome", "stop_contacting", "supersede"]
+           "enqueue", "plan", "record_outcome", "revise_outcome", "stop_contacting", "supersede"]

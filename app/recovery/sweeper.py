@@ -12,6 +12,7 @@ from app import jobs
 from app.extensions import db
 from app.recovery import clock, scheduler
 from app.recovery.models import AttemptStatus, ContactAttempt, job_id
+from app.transactions import begin_writing
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def sweep(now: datetime | None = None) -> int:
 def _cancel_opted_out(now: datetime) -> None:
     # Opt-outs arrive by SMS, by voice or from the merchant; whichever path forgot to cancel, this
     # catches it within one sweep (and each job re-checks suppression anyway).
+    db.session.rollback()
+    begin_writing()  # a read-then-write statement: on SQLite, a writer from the start
     dropped = scheduler.cancel_suppressed(now)
     db.session.commit()
     scheduler.drop_jobs(dropped)

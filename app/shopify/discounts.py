@@ -94,6 +94,26 @@ def create_discount_code(shop: Shop, *, percent: int, max_percent: int, expires_
     return DiscountCode(code=code, percent=percent, ends_at=ends_at, node_id=outcome.node_id)
 
 
+def code_for_checkout(shop: Shop, checkout, settings: dict, percent: int) -> DiscountCode:
+    """The code the agent offers about one checkout, on the merchant's terms (cap, expiry, scope:
+    the cart's products, an order minimum of the cart's subtotal, or everything)."""
+    cap = settings["discount_max_percent"]
+    if cap <= 0:
+        raise ValueError("the merchant allows no discount")
+    scope = settings["discount_applies_to"]
+    return create_discount_code(
+        shop, percent=min(percent, cap), max_percent=cap,
+        expires_in=timedelta(hours=settings["discount_expiry_hours"]),
+        product_ids=_product_ids(checkout.line_items) if scope == "cart_products" else (),
+        minimum_subtotal=checkout.subtotal_price if scope == "order_minimum" else None)
+
+
+def _product_ids(line_items) -> list[int]:
+    ids = {item["product_id"] for item in line_items or []
+           if isinstance(item, dict) and isinstance(item.get("product_id"), int)}
+    return sorted(ids)
+
+
 def _capped(percent: int, max_percent: int) -> int:
     if max_percent <= 0:
         raise ValueError("discounts are off for this shop (max_percent <= 0)")

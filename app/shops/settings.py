@@ -11,6 +11,8 @@ from typing import Any
 
 import phonenumbers
 
+from app.sms import templates as sms_templates
+
 # Data is kept at most 24 months (the product's privacy promise).
 MAX_RETENTION_DAYS = 730
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -23,6 +25,14 @@ LANGUAGES = ("en", "es", "fr", "de")
 DEFAULT_VOICES = {"en": "Polly.Joanna-Neural", "es": "Polly.Lupe-Neural", "fr": "Polly.Lea-Neural",
                   "de": "Polly.Vicki-Neural"}
 VOICEMAIL_ACTIONS = ("message", "hangup")
+# Twilio takes bodies up to 1600 characters; past six parts (918 GSM-7 ones) a nudge becomes a letter.
+MAX_SMS_SEGMENTS = 6
+MAX_SUPPORT_CONTACT_LENGTH = 120
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_WEB = re.compile(r"^(https?://)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?(/\S*)?$", re.IGNORECASE)
+_PHONE = re.compile(r"^\+?[0-9(][0-9 ().-]*$")
+# E.164 numbers have at most 15 digits; national ones at least 7 (short codes are not support lines).
+PHONE_DIGITS = (7, 15)
 DISCOUNT_SCOPES = ("cart_products", "order_minimum", "all_items")
 
 
@@ -148,6 +158,39 @@ def _voices(value):
     return {**DEFAULT_VOICES, **value}
 
 
+def _sms_templates(value):
+    """Language -> template (null restores the default); a PUT replaces the whole object."""
+    if not isinstance(value, dict):
+        raise ValueError("must map languages (en, es, fr, de) to templates")
+    unknown = sorted(set(value) - set(LANGUAGES))
+    if unknown:
+        raise ValueError("unknown languages: " + ", ".join(str(u)[:8] for u in unknown[:4]))
+    cleaned, problems = {}, []
+    for lang in LANGUAGES:
+        if value.get(lang) is None:
+            continue
+        try:
+            cleaned[lang] = sms_templates.check_template(value[lang])
+        except ValueError as exc:
+            problems.append(f"{lang}: {exc}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return cleaned
+
+
+def _support_contact(value):
+    """Where shoppers reach the store (an e-mail, phone or web address), for the HELP reply."""
+    value = _optional_text(MAX_SUPPORT_CONTACT_LENGTH)(value)
+    if value is None or _EMAIL.match(value) or _WEB.match(value) or _is_phone(value):
+        return value
+    raise ValueError("must be an e-mail address, a phone number or a web address, or null")
+
+
+def _is_phone(value: str) -> bool:
+    digits = sum(ch.isdigit() for ch in value)
+    return bool(_PHONE.match(value)) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]
+
+
 _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
 _HHMM = {"type": "string", "pattern": _TIME.pattern}
@@ -233,12 +276,35 @@ FIELDS: dict[str, Field] = {
         {"type": "object", "additionalProperties": False,
          "properties": {lang: {"type": "string", "pattern": _VOICE.pattern} for lang in LANGUAGES}},
     ),
+    "sms_templates": Field(
+        {}, _sms_templates,
+        "The SMS recovery text per language; placeholders {store}, {first_name}, {cart} and {link} "
+        "(required). A missing or null language uses the default wording.",
+        {"type": "object", "additionalProperties": False,
+         "properties": {lang: {"type": ["string", "null"], "minLength": 1,
+                               "maxLength": sms_templates.MAX_TEMPLATE_LENGTH} for lang in LANGUAGES}},
+    ),
+    "sms_max_segments": Field(
+        2, _int_between(1, MAX_SMS_SEGMENTS),
+        "Most SMS segments a recovery text may take; the cart summary is shortened to fit.",
+        {**_INT, "minimum": 1, "maximum": MAX_SMS_SEGMENTS},
+    ),
+    "support_contact": Field(
+        None, _support_contact,
+        "An e-mail, phone or web address where the store answers shoppers (named in the HELP reply).",
+        {"type": ["string", "null"], "maxLength": MAX_SUPPORT_CONTACT_LENGTH},
+    ),
     "retention_days": Field(
         MAX_RETENTION_DAYS, _int_between(30, MAX_RETENTION_DAYS),
         "Days personal data is kept before automatic deletion (at most 24 months).",
         {**_INT, "minimum": 30, "maximum": MAX_RETENTION_DAYS},
     ),
 }
+
+
+def store_name(shop, values: Mapping[str, Any]) -> str:
+    """How calls and texts name the store: the merchant's display name, else the shop's own."""
+    return values["store_display_name"] or shop.name or shop.domain.split(".")[0]
 
 
 def defaults() -> dict[str, Any]:

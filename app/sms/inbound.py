@@ -1,6 +1,10 @@
-"""Texts from shoppers: STOP (and its synonyms and phrases, in four languages) honoured at once, HELP.
+"""Texts from shoppers: the carriers' keywords honoured at once, everything else to the agent.
 
-The rest of the inbound conversation (START, replies to the agent) is the SMS recovery feature's.
+STOP (its synonyms, and phrases in four languages) takes the number off every channel for every
+shop, since all shops text from one sender; START (UNSTOP, or YES after a STOP) lets texts resume
+where an SMS consent still stands, never calls; HELP answers with the store's help text. With
+Twilio's Advanced Opt-Out (`OptOutType`) Twilio has answered the keyword: we record it and stay
+silent. Any other text goes to the agent (app.sms.conversation), for a sender some shop contacted.
 """
 
 from __future__ import annotations
@@ -11,54 +15,89 @@ from sqlalchemy import select, union_all
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app.agent import is_opt_out
-from app.consent.suppression import phone_hash
+from app.consent import queries as consent
+from app.consent.phones import lookup_key
+from app.consent.suppression import SENDER_WIDE, phone_hash, resume_sms, sender_wide_sms_block
 from app.extensions import db
 from app.recovery import scheduler
 from app.shops import settings as shop_settings
 from app.shops.models import Shop
+from app.sms import conversation
 from app.sms.models import Message, MessageStatus
 from app.voice.models import Call
 
-# The carriers' opt-out and help keywords (CTIA), matched on the whole message.
+# The carriers' opt-out, opt-in and help keywords (CTIA), matched on the whole message.
 OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
+# YES re-subscribes only a number opted out by text; otherwise it is a reply for the agent.
+YES = "YES"
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
+# Why a number is off the sender's list because of a text: what START may lift.
+SMS_OPT_OUT_REASONS = frozenset({"sms_stop", "sms_unsubscribed"})
 MAX_SHOPS = 50
 _NOT_A_LETTER = re.compile(r"[^A-Z]")
 
 
-def answer(sender: str, body: str, opt_out_type: str | None) -> str:
-    """The TwiML answer to one inbound text; suppressions are written (and committed) first."""
+def answer(sender: str, body: str, opt_out_type: str | None, sid: str | None = None) -> str:
+    """The TwiML answer to one inbound text; what it changes is committed before it is answered."""
     if not sender.strip():
         return _reply(None)
+    if sid and db.session.execute(select(Message.id).where(Message.sid == sid)).first():
+        return _reply(None)  # the same text delivered again: handled once already
+    phone = lookup_key(sender)
     keyword = _NOT_A_LETTER.sub("", body.upper())
     kind = (opt_out_type or "").upper()
-    shops = shops_that_contacted(sender)
+    shops = shops_that_contacted(phone)
     if kind == "STOP" or keyword in OPT_OUT_KEYWORDS or is_opt_out(body):
-        _opt_out(sender, body, shops)
-        # With Twilio's Advanced Opt-Out (OptOutType present) Twilio has answered the keyword already.
+        _opt_out(phone, body, shops, sid)
         return _reply(None if kind else _confirmation(shops))
+    if kind == "START" or keyword in OPT_IN_KEYWORDS or (keyword == YES and _opted_out_by_text(phone)):
+        resumed = _opt_in(phone, body, shops, sid)
+        return _reply(None if kind else _resumed(shops) if resumed else _not_resumed(shops))
     if kind == "HELP" or keyword in HELP_KEYWORDS:
-        _record(sender, body, shops)
+        _record(phone, body, shops, sid, kind="keyword")
         db.session.commit()
         return _reply(None if kind else _help(shops))
+    if not shops:
+        return _reply(None)  # an unknown sender gets nothing but the keywords
+    received = _record(phone, body, shops, sid, kind=conversation.REPLY)
+    db.session.flush()
+    answers = conversation.reply_to(shops[0], phone, received)
+    db.session.commit()
+    conversation.after_commit()
+    conversation.enqueue(answers)
     return _reply(None)
 
 
-def _opt_out(sender: str, body: str, shops: list[Shop]) -> None:
-    """Off every channel, for every shop that reached this number, and nothing left pending."""
-    dropped: list[str] = []
-    for shop in shops:
-        dropped += scheduler.stop_contacting(shop.id, sender, reason="sms_stop", source="sms")
-    _record(sender, body, shops)
+def _opt_out(phone: str, body: str, shops: list[Shop], sid: str | None) -> None:
+    """Off every channel, for every shop (the sender is shared), and nothing left pending."""
+    dropped = scheduler.stop_contacting(SENDER_WIDE, phone, reason="sms_stop", source="sms")
+    _record(phone, body, shops, sid, kind="keyword")
     db.session.commit()
     scheduler.drop_jobs(dropped)
 
 
-def _record(sender: str, body: str, shops: list[Shop]) -> None:
-    if shops:
-        db.session.add(Message(shop_id=shops[0].id, direction="inbound", kind="keyword", phone=sender,
-                               phone_hash=phone_hash(sender), body=body[:1600],
-                               status=MessageStatus.RECEIVED, send_tries=0))
+def _opt_in(phone: str, body: str, shops: list[Shop], sid: str | None) -> bool:
+    """Texts resume where an SMS consent still stands; calls stay off. True when texts resume."""
+    resumed = consent.sms_consent_on_record(phone) and resume_sms(phone, reasons=SMS_OPT_OUT_REASONS)
+    _record(phone, body, shops, sid, kind="keyword")
+    db.session.commit()
+    return resumed
+
+
+def _opted_out_by_text(phone: str) -> bool:
+    return sender_wide_sms_block(phone, reasons=SMS_OPT_OUT_REASONS)
+
+
+def _record(phone: str, body: str, shops: list[Shop], sid: str | None, *, kind: str) -> Message | None:
+    """The shopper's text in the thread of the shop it belongs to (none when no shop reached them)."""
+    if not shops:
+        return None
+    message = Message(shop_id=shops[0].id, direction="inbound", kind=kind, phone=phone,
+                      phone_hash=phone_hash(phone), body=body[:1600], sid=(sid or None) and sid[:64],
+                      status=MessageStatus.RECEIVED, send_tries=0)
+    db.session.add(message)
+    return message
 
 
 def shops_that_contacted(sender: str) -> list[Shop]:
@@ -74,19 +113,35 @@ def shops_that_contacted(sender: str) -> list[Shop]:
     return [db.session.get(Shop, shop_id) for shop_id in ordered]
 
 
-def _name(shop: Shop) -> str:
-    values = shop_settings.resolve(shop.settings.values if shop.settings else None)
-    return values["store_display_name"] or shop.name or shop.domain.split(".")[0]
+def _settings(shop: Shop) -> dict:
+    return shop_settings.resolve(shop.settings.values if shop.settings else None)
+
+
+def _name(shops: list[Shop], fallback: str) -> str:
+    return shop_settings.store_name(shops[0], _settings(shops[0])) if shops else fallback
 
 
 def _confirmation(shops: list[Shop]) -> str:
-    who = _name(shops[0]) if shops else "You"
+    who = _name(shops, "Cart reminders")
     return f"{who}: you are unsubscribed and will get no more calls or texts from us. Reply HELP for help."
 
 
+def _resumed(shops: list[Shop]) -> str:
+    who = _name(shops, "Cart reminders")
+    return (f"{who}: texts about your cart can reach you again; calls stay off. "
+            "Reply HELP for help, STOP to opt out.")
+
+
+def _not_resumed(shops: list[Shop]) -> str:
+    who = _name(shops, "Cart reminders")
+    return f"{who}: we have no consent on record to text this number, so we will not text you."
+
+
 def _help(shops: list[Shop]) -> str:
-    who = _name(shops[0]) if shops else "Automated cart reminders"
-    return (f"{who}: automated reminders about your cart, sent because you agreed at checkout. "
+    who = _name(shops, "Automated cart reminders")
+    contact = _settings(shops[0]).get("support_contact") if shops else None
+    reach = f" Questions: {contact}." if contact else ""
+    return (f"{who}: automated reminders about your cart, sent because you agreed at checkout.{reach} "
             "Reply STOP to opt out of all calls and texts. Msg & data rates may apply.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.crypto import EncryptedText
@@ -50,5 +50,9 @@ class Message(db.Model):
     error_code: Mapped[str | None] = mapped_column(String(16))
     send_tries: Mapped[int] = mapped_column(Integer, default=0)
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Not to be sent before this (policy clock): an answer held for the shopper's contact window.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The agent's state after an SMS reply it wrote, handed back with the shopper's next text.
+    agent_state: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -8,7 +8,8 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
 from app.extensions import db
-from app.sms import inbound
+from app.recovery import scheduler
+from app.sms import inbound, outbox
 from app.sms.models import Message, MessageStatus
 from app.telephony.validation import twilio_request
 from app.transactions import begin_writing
@@ -20,18 +21,19 @@ bp = Blueprint("sms", __name__, url_prefix="/twilio/sms")
 _RANK = {MessageStatus.PENDING: 0, MessageStatus.REQUESTING: 1, MessageStatus.ACCEPTED: 2,
          MessageStatus.QUEUED: 3, MessageStatus.SENDING: 4, MessageStatus.SENT: 5,
          MessageStatus.DELIVERED: 6, MessageStatus.UNDELIVERED: 6, MessageStatus.FAILED: 6}
+_FINAL = (MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED)
 
 
 @bp.post("/incoming")
 @twilio_request
 def incoming():
-    """A shopper's text: STOP honoured at once on every channel, HELP answered (contract)."""
+    """A shopper's text: keywords honoured at once, anything else answered by the agent (contract)."""
     if request.form.get("AccountSid") != current_app.config["TWILIO_ACCOUNT_SID"]:
         return Response("<Response/>", mimetype="text/xml")
     db.session.rollback()
     begin_writing()
     body = inbound.answer(request.form.get("From", "")[:32], request.form.get("Body", "")[:1600],
-                          request.form.get("OptOutType") or None)
+                          request.form.get("OptOutType") or None, request.form.get("MessageSid", "")[:64])
     return Response(body, mimetype="text/xml")
 
 
@@ -52,12 +54,21 @@ def status():
         log.info("delivery report for an unknown text; ignored")
         return Response("<Response/>", mimetype="text/xml")
     new = request.form.get("MessageStatus", "")
-    if new in _RANK and _RANK[new] >= _RANK.get(message.status, 0) and message.status not in (
-            MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED):
+    failed, dropped = False, []
+    if new in _RANK and _RANK[new] >= _RANK.get(message.status, 0) and message.status not in _FINAL:
         message.status = new
         message.sid = message.sid or sid[:64] or None
         if request.form.get("ErrorCode"):
             message.error_code = request.form["ErrorCode"][:16]
+        failed = new in (MessageStatus.UNDELIVERED, MessageStatus.FAILED)
+        if failed:
+            dropped = outbox.delivery_failed(message)
+            log.info("message %s not delivered (code %s)", message.id, message.error_code)
     db.session.commit()
+    scheduler.drop_jobs(dropped)
+    if failed:
+        outbox.revise(message)
+    elif new in (MessageStatus.SENT, MessageStatus.DELIVERED):
+        outbox.delivered(message)
     return Response("<Response/>", mimetype="text/xml")
 

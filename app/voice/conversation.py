@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import requests
@@ -165,7 +165,7 @@ def context_for(scene: Scene) -> agent.Context:
     call, checkout, shop, settings = scene.call, scene.checkout, scene.shop, scene.settings
     transfer_configured = bool(settings["transfer_phone"])
     return agent.Context(
-        store_name=store_name(shop, settings),
+        store_name=shop_settings.store_name(shop, settings),
         first_name=checkout.first_name,
         lines=tuple(agent.CartLine(str(item.get("title") or "item")[:80], _quantity(item))
                     for item in (checkout.line_items or []) if isinstance(item, dict)),
@@ -180,10 +180,6 @@ def context_for(scene: Scene) -> agent.Context:
         timezone=_shopper_zone(call, checkout, shop),
         now=clock.now(),
     )
-
-
-def store_name(shop: Shop, settings: dict) -> str:
-    return settings["store_display_name"] or shop.name or shop.domain.split(".")[0]
 
 
 # -- actions -------------------------------------------------------------------------------------
@@ -241,7 +237,7 @@ def _text_link(scene: Scene) -> None:
     if (call.agent_state or {}).get("link_texted"):
         return
     url = links.tracked_url(call.checkout_id, call.attempt_id)
-    body = sms_texts.link(call.language, store=store_name(scene.shop, scene.settings), url=url)
+    body = sms_texts.link(call.language, store=shop_settings.store_name(scene.shop, scene.settings), url=url)
     _queue_text(call, body, "link")
     call.agent_state = {**(call.agent_state or {}), "link_texted": True}
 
@@ -251,23 +247,17 @@ def _discount(scene: Scene, action, context: agent.Context) -> str:
     call, checkout, shop, settings = scene.call, scene.checkout, scene.shop, scene.settings
     if call.discount_code:
         return ""
-    cap = settings["discount_max_percent"]
-    if cap <= 0:
+    if settings["discount_max_percent"] <= 0:
         return ""
-    scope = settings["discount_applies_to"]
     try:
-        code = discounts.create_discount_code(
-            shop, percent=min(action.percent, cap), max_percent=cap,
-            expires_in=timedelta(hours=settings["discount_expiry_hours"]),
-            product_ids=_product_ids(checkout) if scope == "cart_products" else (),
-            minimum_subtotal=checkout.subtotal_price if scope == "order_minimum" else None)
+        code = discounts.code_for_checkout(shop, checkout, settings, action.percent)
     except (discounts.DiscountError, ValueError) as exc:
         log.warning("call %s: discount code not created (%s)", call.id, type(exc).__name__)
         return _DISCOUNT_FAILED.get(call.language, _DISCOUNT_FAILED["en"])
     call.discount_code = code.code
     if context.sms_allowed and not action.read_out and _sms_consent(scene, fresh=True):
         url = links.tracked_url(call.checkout_id, call.attempt_id)
-        _queue_text(call, sms_texts.discount(call.language, store=store_name(shop, settings), code=code.code,
+        _queue_text(call, sms_texts.discount(call.language, store=context.store_name, code=code.code,
                                              percent=code.percent, hours=settings["discount_expiry_hours"],
                                              url=url), "discount")
         call.outcome = outcomes.stronger(call.outcome, outcomes.DISCOUNT_SENT)
@@ -335,14 +325,6 @@ def _quantity(item: dict) -> int:
         return max(1, int(item.get("quantity") or 1))
     except (TypeError, ValueError):
         return 1
-
-
-def _product_ids(checkout: Checkout) -> list[int]:
-    ids = []
-    for item in checkout.line_items or []:
-        if isinstance(item, dict) and isinstance(item.get("product_id"), int):
-            ids.append(item["product_id"])
-    return sorted(set(ids))
 
 
 def _shopper_zone(call: Call, checkout: Checkout, shop: Shop) -> str:

@@ -109,6 +109,53 @@ def test_concurrent_suppress_of_the_same_number_keeps_the_first_row(app, monkeyp
     assert _db.session.execute(select(func.count()).select_from(Suppression)).scalar_one() == 1
 
 
+def test_sender_wide_suppression_applies_to_every_shop(db, shops):
+    alpha, beta = shops
+    row = suppress(suppression.SENDER_WIDE, US_PHONE, reason="sms_stop", source="sms")
+    assert row.shop_id is None
+    assert is_suppressed(alpha.id, US_PHONE) and is_suppressed(beta.id, US_PHONE, "call")
+    assert suppression.is_suppressed_everywhere(beta.id, US_PHONE)
+    assert suppression.suppressed_channels(alpha.id, lookup_hash(US_PHONE)) == {"all"}
+
+
+def test_sender_wide_suppression_is_idempotent_under_a_race(db, shops, monkeypatch):
+    first = suppress(suppression.SENDER_WIDE, US_PHONE, reason="sms_stop", source="sms")
+    db.session.commit()
+    real_find = suppression._find
+    calls = []
+
+    def find_missing_once(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real_find(*args)
+
+    monkeypatch.setattr(suppression, "_find", find_missing_once)
+    again = suppress(suppression.SENDER_WIDE, US_PHONE, reason="sms_unsubscribed", source="twilio")
+    db.session.commit()
+    assert again.id == first.id and count(db) == 1
+
+
+def test_a_channel_row_takes_only_that_channel_away(db, shop):
+    suppress(shop.id, US_PHONE, channel="sms", reason="not_mobile", source="twilio")
+    assert not suppression.is_suppressed_everywhere(shop.id, US_PHONE)
+    assert is_suppressed(shop.id, US_PHONE, "sms") and not is_suppressed(shop.id, US_PHONE, "call")
+
+
+def test_resume_sms_turns_a_text_opt_out_into_a_call_opt_out(db, shop):
+    suppress(suppression.SENDER_WIDE, US_PHONE, reason="sms_stop", source="sms")
+    suppress(shop.id, US_PHONE, reason="opted_out", source="call")
+    assert suppression.resume_sms(US_PHONE, reasons=frozenset({"sms_stop"}))
+    rows = {(r.shop_id, r.channel, r.reason) for r in db.session.execute(select(Suppression)).scalars()}
+    # The spoken opt-out on the call stands: START by text never lifts it.
+    assert rows == {(None, "call", "sms_stop"), (shop.id, "all", "opted_out")}
+    assert not suppression.resume_sms(US_PHONE, reasons=frozenset({"sms_stop"}))
+
+
+def test_resume_sms_leaves_other_reasons_alone(db, shop):
+    suppress(suppression.SENDER_WIDE, US_PHONE, reason="wrong_number", source="sms")
+    assert not suppression.resume_sms(US_PHONE, reasons=frozenset({"sms_stop"}))
+    assert count(db) == 1
+
+
 def test_no_personal_data_in_log_lines(db, shop, caplog):
     caplog.set_level("DEBUG")
     suppress(shop.id, US_PHONE, reason="stop_keyword", source="sms")

@@ -25,6 +25,7 @@ from app.recovery.policy import (
     eligibility,
     may_contact_now,
     plan_next,
+    reply_time,
 )
 from tests.recovery.numbers import (
     ANCHORAGE,
@@ -188,6 +189,20 @@ def test_after_a_text_the_next_call_keeps_the_spacing() -> None:
     checkout = facts(attempts=(call(called, "no-answer"), sms(texted)))
     decision = plan_next(checkout, DEFAULTS, texted)
     assert decision == Contact(Channel.CALL, texted + timedelta(hours=2))
+
+
+def test_an_undelivered_text_is_tried_again_as_a_text_after_the_spacing() -> None:
+    texted = eastern(2026, 6, 10, 10, 30)
+    checkout = facts(attempts=(sms(texted, "undelivered"),))
+    decision = plan_next(checkout, DEFAULTS, texted)
+    assert decision == Contact(Channel.SMS, texted + timedelta(hours=2))
+
+
+def test_reply_time_is_now_inside_the_window_and_its_opening_outside() -> None:
+    inside = eastern(2026, 6, 10, 10, 30)
+    assert reply_time(facts(), DEFAULTS, inside) == inside
+    late = eastern(2026, 6, 10, 22, 30)
+    assert reply_time(facts(), DEFAULTS, late) == eastern(2026, 6, 11, 9, 0)
 
 
 def test_attempts_listed_out_of_order_are_read_by_time() -> None:

@@ -158,6 +158,47 @@ def test_stop_contacting_suppresses_every_channel_and_cancels_what_is_pending(sh
     assert not is_suppressed(shop.id, "+13105550123")
 
 
+def test_stop_contacting_for_every_shop_cancels_every_shops_pending_contacts(shop, clock, deliver):
+    from app.consent.queries import is_suppressed
+    from tests.recovery.conftest import make_shop
+
+    beta = make_shop("beta.myshopify.com")
+    deliver(("checkouts/create", checkout_payload("a")))
+    deliver(("checkouts/create", checkout_payload("b")), shop="beta.myshopify.com")
+    dropped = scheduler.stop_contacting(None, NY_PHONE, reason="sms_stop", source="sms")
+    db.session.commit()
+    assert [a.status for a in attempts()] == [AttemptStatus.CANCELED, AttemptStatus.CANCELED]
+    assert len(dropped) == 2 and is_suppressed(beta.id, NY_PHONE, "call")
+
+
+def test_cancel_suppressed_cancels_only_the_suppressed_channel(shop, clock, deliver):
+    from app.consent.queries import suppress
+
+    configure(shop, sms_enabled=False)
+    deliver(("checkouts/create", checkout_payload()))
+    suppress(shop.id, NY_PHONE, channel="sms", reason="not_mobile", source="twilio")
+    assert scheduler.cancel_suppressed() == []  # the pending contact is a call
+    suppress(None, NY_PHONE, channel="call", reason="sms_stop", source="sms")
+    assert len(scheduler.cancel_suppressed()) == 1
+    db.session.commit()
+
+
+def test_revise_outcome_replans_from_the_revised_outcome(shop, clock, deliver):
+    configure(shop, calls_enabled=False)
+    deliver(("checkouts/create", checkout_payload()))
+    [attempt] = attempts()
+    clock.advance(minutes=31)
+    db.session.execute(update(ContactAttempt).where(ContactAttempt.id == attempt.id).values(
+        status=AttemptStatus.DISPATCHED, dispatched_at=clock.now(), phone=NY_PHONE))
+    db.session.commit()
+    assert scheduler.record_outcome(attempt.id, "sent")
+    assert not scheduler.revise_outcome(attempt.id, "sent")  # no change, nothing re-planned
+    assert scheduler.revise_outcome(attempt.id, "undelivered")
+    first, retry = attempts()
+    assert first.outcome == "undelivered"
+    assert (retry.channel, retry.status) == ("sms", AttemptStatus.SCHEDULED)
+
+
 def test_a_second_pending_attempt_for_a_checkout_is_refused_by_the_database(shop, clock, deliver):
     deliver(("checkouts/create", checkout_payload()))
     [attempt] = attempts()
