@@ -102,13 +102,6 @@ def test_a_transient_twilio_error_is_retried_and_sends_once(app, served, clock, 
     assert len(served.messages) == 1 and attempts()[0].outcome == "sent"
 
 
-@pytest.fixture
-def unheard(twilio):
-    """Twilio's callbacks go nowhere (a closed port): only the message list can tell what happened."""
-    twilio.route_app(APP_URL, "http://127.0.0.1:9")
-    return twilio
-
-
 def _crash_between_send_and_commit(clock, deliver, monkeypatch) -> ContactAttempt:
     make_shop(calls_enabled=False)
     deliver(("checkouts/create", checkout_payload()))
@@ -158,24 +151,6 @@ def test_a_lost_answer_for_a_text_twilio_never_got_sends_it_once_more(app, serve
     outbox.send(message.id)
     served.wait_idle()
     assert len(served.messages) == 1 and recovery_texts()[0].sid in served.messages
-
-
-def test_a_stalled_text_is_picked_up_by_the_sweeper(app, unheard, clock, deliver, run_due, run_jobs,
-                                                    monkeypatch):
-    from app.sms import sweeper
-
-    make_shop(calls_enabled=False)
-    unheard.timeout_next("messages", seconds=3, create=True)
-    deliver(("checkouts/create", checkout_payload()))
-    run_due(clock, minutes=31)
-    unheard.wait_idle()
-    [message] = recovery_texts()
-    assert message.status == MessageStatus.REQUESTING
-    monkeypatch.setattr(sweeper, "STALLED_AFTER", sweeper.STALLED_AFTER * 0)
-    assert sweeper.sweep()["requeued"] == 1
-    run_jobs()
-    unheard.wait_idle()
-    assert recovery_texts()[0].sid in unheard.messages and len(unheard.messages) == 1
 
 
 def test_a_delivery_report_for_an_unknown_text_changes_nothing(app, served, clock, deliver, run_due, client):
