@@ -27,6 +27,8 @@ WATCH_SECONDS = 0.5
 WORKER_STOP_SECONDS = 10
 # The sandbox's caller id (a number reserved for fiction); its Twilio is the local simulator.
 SANDBOX_FROM_NUMBER = "+15555550100"
+# Where the app takes inbound texts (contract "HTTP surface"): simulated shoppers text back there.
+SMS_INCOMING_PATH = "/twilio/sms/incoming"
 
 
 def _interrupt(signum, frame):
@@ -82,16 +84,13 @@ def main() -> int:
 
 def _start_simulators(settings, env: dict[str, str]) -> dict:
     """Shopify and Twilio played locally; both processes (web and worker) are pointed at them."""
-    import secrets
-
     from app.sandbox_mode import DEMO_SHOP
     from sandbox.bootstrap import DEMO_SHOP_DETAILS
     from sandbox.shopify_sim import ShopifySimulator
-    from sandbox.twilio_sim import TwilioSimulator
 
     shopify = ShopifySimulator(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET).start()
     shopify.add_shop(DEMO_SHOP, **DEMO_SHOP_DETAILS)
-    twilio = TwilioSimulator("AC" + secrets.token_hex(16), secrets.token_hex(16)).start()
+    twilio = twilio_simulator(settings).start()
     overrides = {
         "SHOPIFY_ADMIN_URL_TEMPLATE": shopify.url_template,
         "TWILIO_API_BASE_URL": twilio.base_url,
@@ -102,6 +101,16 @@ def _start_simulators(settings, env: dict[str, str]) -> dict:
     env.update(overrides)
     os.environ.update(overrides)
     return {"shopify": shopify, "twilio": twilio}
+
+
+def twilio_simulator(settings):
+    """The sandbox's Twilio (not started), with fresh credentials; its shoppers text back to the app."""
+    import secrets
+
+    from sandbox.twilio_sim import TwilioSimulator
+
+    return TwilioSimulator("AC" + secrets.token_hex(16), secrets.token_hex(16),
+                           sms_url=settings.APP_URL.rstrip("/") + SMS_INCOMING_PATH)
 
 
 def _stop(simulators: dict) -> None:

@@ -26,6 +26,10 @@ SHOPPERS = [
     ("stop", "Says stop calling me"), ("press9", "Presses 9"), ("wrong_number", "Wrong number"),
     ("already_bought", "Already bought it"), ("silent", "Says nothing"), ("voicemail", "Voicemail"),
     ("no_answer", "Does not answer"), ("busy", "Line busy"), ("spanish", "Speaks Spanish"),
+    # Texters let the call ring out, get the SMS follow-up and answer it.
+    ("texter-yes", "Misses the call, texts back for a code"),
+    ("texter-question", "Misses the call, texts a question"),
+    ("texter-stop", "Misses the call, texts STOP"),
 ]
 # Where the dev server keeps its Twilio simulator (`app.extensions`), so shoppers can be scripted.
 TWILIO_SIMULATOR = "ringback.sandbox.twilio"

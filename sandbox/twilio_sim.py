@@ -2,9 +2,11 @@
 
 It speaks real HTTP on 127.0.0.1 so the app's real code paths (the twilio SDK pointed at
 TWILIO_API_BASE_URL = `sim.base_url`) run against it. Calls are played in a thread per call by a scripted
-shopper (a `Persona`, chosen by destination number) who answers `<Gather>`s with fixed lines; every
-request the simulator makes to the app is signed over the public URL the app gave, exactly as Twilio
-signs it. Tests also use it to inject faults (errors, timeouts, undeliverable texts).
+shopper (a `Persona`, chosen by destination number) who answers `<Gather>`s with fixed lines. A persona
+may also text back: once a text to its number is delivered, the simulator posts its reply to the app's
+inbound SMS URL (`sms_url`), as Twilio forwards a shopper's text. Every request the simulator makes to
+the app is signed over the public URL the app gave, exactly as Twilio signs it. Tests also use it to
+inject faults (errors, timeouts, undeliverable texts).
 """
 
 from __future__ import annotations
@@ -51,6 +53,15 @@ GSM_CHARS = set(
     "¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
 )
 MAX_BODY_CHARS = 1600
+# A shopper's reply to a delivered text comes this long after delivery (a person reads, then types).
+SMS_REPLY_DELAY_SECONDS = 0.5
+# The number a Messaging Service sends from, unless `service_numbers` names one for the service.
+SERVICE_SENDER = "+15555550199"
+# Twilio's standard opt-out keywords (a whole message, any case): Twilio blocks or unblocks the sender
+# for the number itself, and with Advanced Opt-Out also tells the app in `OptOutType`.
+STOP_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"})
+START_KEYWORDS = frozenset({"START", "YES", "UNSTOP"})
+HELP_KEYWORDS = frozenset({"HELP", "INFO"})
 
 DELIVERY_ERRORS = {
     30003: "Unreachable destination handset",
@@ -73,18 +84,25 @@ class Press:
 
 @dataclass(frozen=True)
 class Persona:
-    """A scripted shopper: how the call ends up, and one answer per `<Gather>`, in order."""
+    """A scripted shopper: how the call ends up, and one answer per `<Gather>`, in order; and the texts
+    they send back, one per text delivered to them, in order."""
 
     result: str = "answered"  # answered | no-answer | busy | failed
     answered_by: str = "human"  # what AMD reports: human | machine_end_beep | ...
     lines: tuple[str | Press, ...] = ()
     # Said at every Gather once the script has run out; None: silence.
     closing: str | Press | None = DEFAULT_CLOSING_LINE
+    # Texted back after each delivered text, at most once per text; once they run out, silence.
+    sms_replies: tuple[str, ...] = ()
 
     def answer(self, turn: int) -> str | Press | None:
         if turn < len(self.lines):
             return self.lines[turn]
         return self.closing
+
+    def sms_answer(self, turn: int) -> str | None:
+        """The reply to the `turn`-th text delivered to this shopper (0-based); None: no reply."""
+        return self.sms_replies[turn] if 0 <= turn < len(self.sms_replies) else None
 
     @property
     def is_machine(self) -> bool:
@@ -112,6 +130,10 @@ PERSONAS: dict[str, Persona] = {
     "silent": Persona(closing=None),
     "callback": Persona(lines=("I'm busy right now, call me tomorrow at 6 pm.",)),
     "robot": Persona(lines=("Are you a robot?", "Okay, send me the link.", "No thanks.")),
+    # Texters let calls ring out (so the SMS fallback follows) and answer the first text delivered.
+    "texter-yes": Persona(result="no-answer", closing=None, sms_replies=("yes please send me a code",)),
+    "texter-stop": Persona(result="no-answer", closing=None, sms_replies=("STOP",)),
+    "texter-question": Persona(result="no-answer", closing=None, sms_replies=("do you ship to Canada?",)),
 }
 
 
@@ -208,6 +230,7 @@ class SimMessage:
     date_created: datetime = field(default_factory=lambda: _now())
     date_sent: datetime | None = None
     deleted: bool = False
+    reply_sid: str | None = None  # the shopper's text back (an `InboundSms`), if their persona replied
 
     @property
     def num_segments(self) -> int:
@@ -265,6 +288,7 @@ class InboundSms:
     status_code: int
     response_text: str
     replies: list[str] = field(default_factory=list)  # bodies of <Message> in the app's TwiML answer
+    in_reply_to: str | None = None  # the app's text (a `SimMessage` sid) a persona answered with this
 
 
 @dataclass
@@ -302,7 +326,8 @@ class TwilioSimulator:
     """Thread-served WSGI app; `base_url` is what TWILIO_API_BASE_URL should be."""
 
     def __init__(self, account_sid: str, auth_token: str, *, deliver_to: Callable[[str], str] | None = None,
-                 host: str = "127.0.0.1", port: int = 0):
+                 host: str = "127.0.0.1", port: int = 0, sms_url: str | None = None,
+                 sms_reply_delay: float = SMS_REPLY_DELAY_SECONDS):
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.deliver_to: Callable[[str], str] = deliver_to or (lambda url: url)
@@ -315,6 +340,15 @@ class TwilioSimulator:
         self.landlines: set[str] = set()
         self.unsubscribed: set[str] = set()
         self.delivery_errors: dict[str, int] = {}
+        # The app's public inbound SMS URL (its APP_URL + path): where personas' replies go. None: no replies.
+        self.sms_url: str | None = sms_url
+        self.sms_reply_delay = sms_reply_delay
+        # The number each Messaging Service sends from (else SERVICE_SENDER): a reply is addressed to it.
+        self.service_numbers: dict[str, str] = {}
+        # Advanced Opt-Out: a persona's keyword reply carries `OptOutType`, as Twilio then sends it.
+        self.advanced_opt_out = False
+        self._sms_turns: dict[str, int] = {}  # replies each number's persona has sent
+        self._answered: set[str] = set()  # the texts a persona has replied to (or is about to)
         self.calls: dict[str, SimCall] = {}
         self.messages: dict[str, SimMessage] = {}
         self.recordings: dict[str, SimRecording] = {}
@@ -411,23 +445,37 @@ class TwilioSimulator:
     def send_sms(self, from_: str, to: str, body: str, *, url: str,
                  opt_out_type: str | None = None) -> tuple[int, str]:
         """The shopper texts the app: a signed POST to its inbound SMS URL (public `url`)."""
+        record = self._receive_sms(from_, to, body, url=url, opt_out_type=opt_out_type, keyword=opt_out_type)
+        return record.status_code, record.response_text
+
+    def messaging_service_number(self, service_sid: str | None) -> str:
+        """The number a Messaging Service sends from: what a shopper's reply is addressed to."""
+        with self._lock:
+            return self.service_numbers.get(service_sid or "", SERVICE_SENDER)
+
+    def _receive_sms(self, from_: str, to: str, body: str, *, url: str, opt_out_type: str | None,
+                     keyword: str | None, in_reply_to: str | None = None) -> InboundSms:
+        """Forward a shopper's text to the app, signed; `keyword` (STOP/START) is what Twilio enforces
+        itself, `opt_out_type` what it tells the app."""
         sid = _sid("SM")
         params = {"From": from_, "To": to, "Body": body, "MessageSid": sid, "SmsSid": sid,
                   "SmsMessageSid": sid, "AccountSid": self.account_sid, "NumMedia": "0", "NumSegments": "1",
                   "SmsStatus": "received", "ApiVersion": API_VERSION}
         if opt_out_type:
             params["OptOutType"] = opt_out_type
+        if keyword:
             # Twilio itself enforces the keyword: later sends from this sender fail with 21610.
             with self._lock:
-                if opt_out_type.upper() == "STOP":
+                if keyword.upper() == "STOP":
                     self.unsubscribed.add(from_)
-                elif opt_out_type.upper() == "START":
+                elif keyword.upper() == "START":
                     self.unsubscribed.discard(from_)
         status, text = self._deliver(url, params)
-        record = InboundSms(sid, from_, to, body, url, status, text, _message_bodies(text))
+        record = InboundSms(sid, from_, to, body, url, status, text, _message_bodies(text),
+                            in_reply_to=in_reply_to)
         with self._lock:
             self.inbound.append(record)
-        return status, text
+        return record
 
     def place_inbound_call(self, from_: str, to: str, *, url: str, persona: str | None = None,
                            status_callback: str | None = None) -> SimCall:
@@ -743,6 +791,39 @@ class TwilioSimulator:
             http_status, _ = self._deliver(message.status_callback, params)
             message.events.append({"type": "status_callback", "url": message.status_callback,
                                    "params": params, "http_status": http_status})
+        self._text_back(message)
+
+    def _text_back(self, message: SimMessage) -> None:
+        """The shopper's persona answers a delivered text, after `sms_reply_delay` (still in flight
+        for `wait_idle`): once per text, and no more often than the persona has replies."""
+        claimed = self._take_sms_reply(message)
+        if claimed is None or self._stopping.wait(self.sms_reply_delay):
+            return
+        reply, url = claimed
+        sender = message.from_ or self.messaging_service_number(message.messaging_service_sid)
+        keyword = _keyword(reply)
+        record = self._receive_sms(message.to, sender, reply, url=url,
+                                   opt_out_type=keyword if self.advanced_opt_out else None,
+                                   keyword=keyword, in_reply_to=message.sid)
+        with self._lock:
+            message.reply_sid = record.sid
+        message.events.append({"type": "reply", "inbound_sid": record.sid, "url": record.url,
+                               "http_status": record.status_code})
+
+    def _take_sms_reply(self, message: SimMessage) -> tuple[str, str] | None:
+        """The persona's next reply to this delivered text and where it goes, claimed (so never sent
+        twice), or None."""
+        with self._lock:
+            if not self.sms_url or message.status != "delivered" or message.sid in self._answered:
+                return None
+            persona = self.personas.get(self.persona_by_number.get(message.to, self.default_persona))
+            turn = self._sms_turns.get(message.to, 0)
+            reply = persona.sms_answer(turn) if persona is not None else None
+            if reply is None:
+                return None
+            self._sms_turns[message.to] = turn + 1
+            self._answered.add(message.sid)
+            return reply, self.sms_url
 
     # -- playing a call ----------------------------------------------------------------------------
     def _play(self, call: SimCall) -> None:
@@ -1080,6 +1161,15 @@ def _segments(body: str) -> int:
     return 1 if len(body) <= single else math.ceil(len(body) / multi)
 
 
+def _keyword(body: str) -> str | None:
+    """The opt-out keyword class a whole message is, as Twilio matches it (STOP, START, HELP), or None."""
+    word = body.strip().upper()
+    for kind, words in (("STOP", STOP_KEYWORDS), ("START", START_KEYWORDS), ("HELP", HELP_KEYWORDS)):
+        if word in words:
+            return kind
+    return None
+
+
 def _message_bodies(twiml: str) -> list[str]:
     try:
         doc = ET.fromstring(twiml)
@@ -1117,8 +1207,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--auth-token", default="sandbox-auth-token")
     parser.add_argument("--route", action="append", default=[], metavar="PUBLIC=ACTUAL",
                         help="deliver callbacks for the app's public origin to a local one")
+    parser.add_argument("--sms-url", default=None,
+                        help="the app's public inbound SMS URL, where simulated shoppers' replies go")
     args = parser.parse_args(argv)
-    sim = TwilioSimulator(args.account_sid, args.auth_token, host=args.host, port=args.port)
+    sim = TwilioSimulator(args.account_sid, args.auth_token, host=args.host, port=args.port,
+                          sms_url=args.sms_url)
     for route in args.route:
         public, _, actual = route.partition("=")
         sim.route_app(public, actual)

@@ -1,13 +1,17 @@
-"""GET /api/consents and /api/consents.csv: the shop's consent ledger, for the merchant."""
+"""GET /api/consents and /api/consents.csv (the shop's consent ledger) and GET /api/suppressions (its
+do-not-contact list), for the merchant."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+import phonenumbers
 from flask import Response, g, jsonify, request, stream_with_context
+from sqlalchemy import select
 
 from app.api import bp
 from app.api.openapi import operation
@@ -19,11 +23,13 @@ from app.api.paging import (
     PARAMETERS,
     QueryError,
     invalid,
+    page_and_size,
     positive_int,
 )
-from app.consent.models import ConsentEvent
+from app.consent.models import ConsentEvent, Suppression, SuppressionChannel, SuppressionReason
 from app.consent.phones import PhoneStatus, normalise, region_code
 from app.consent.queries import ledger_page, ledger_query
+from app.consent.suppression import applies_to
 from app.extensions import db
 from app.shopify.session import session_token_required
 
@@ -79,6 +85,40 @@ _FILTERS = [
 _PAGING = PARAMETERS
 _INVALID = INVALID
 
+# A masked number shows its country calling code and these last digits, nothing else.
+VISIBLE_DIGITS = 4
+MASK = "\u2022"  # •
+HIDDEN_RUN = 7
+_NON_DIGITS = re.compile(r"[^0-9]")
+SCOPES = ("shop", "sender")
+SUPPRESSION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "phone": {"type": ["string", "null"],
+                  "description": "Masked: the country calling code and the last four digits, e.g. "
+                                 "`+1••••••4567`; null once only a hash of the number is kept."},
+        "reason": {"type": "string", "examples": [r.value for r in SuppressionReason]},
+        "source": {"type": "string"},
+        "channel": {"enum": [c.value for c in SuppressionChannel]},
+        "scope": {"enum": list(SCOPES),
+                  "description": "`shop`: this shop's own entry; `sender`: an SMS opt-out at the sender "
+                                 "every shop texts from, binding this shop too."},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+    "required": ["id", "phone", "reason", "source", "channel", "scope", "created_at"],
+}
+SUPPRESSIONS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": SUPPRESSION_SCHEMA},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "next_page": {"type": ["integer", "null"]},
+    },
+    "required": ["items", "page", "per_page", "next_page"],
+}
+
 
 @dataclass(frozen=True)
 class LedgerQuery:
@@ -120,6 +160,64 @@ def export_consents():
     filename = f"ringback-consents-{g.shop.handle}.csv"
     return Response(stream_with_context(csv_lines(statement)), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/suppressions")
+@operation("/suppressions", "get", summary="The do-not-contact list that binds this shop, newest first",
+           response=SUPPRESSIONS_SCHEMA, parameters=_PAGING, errors=_INVALID)
+@session_token_required
+def list_suppressions():
+    errors: dict[str, str] = {}
+    page, per_page = page_and_size(request.args, errors)
+    if errors:
+        return invalid(QueryError(errors))
+    rows = suppressions_page(g.shop.id, page=page, per_page=per_page)
+    return jsonify({"items": [serialise_suppression(row) for row in rows[:per_page]], "page": page,
+                    "per_page": per_page, "next_page": page + 1 if len(rows) > per_page else None})
+
+
+def suppressions_page(shop_id: int, *, page: int, per_page: int) -> list[Suppression]:
+    """The shop's own entries and the sender-wide ones, newest first: one page, plus the first row
+    of the next when there is one (so the caller knows)."""
+    query = (select(Suppression).where(applies_to(shop_id))
+             .order_by(Suppression.created_at.desc(), Suppression.id.desc())
+             .limit(per_page + 1).offset((page - 1) * per_page))
+    return list(db.session.execute(query).scalars())
+
+
+def serialise_suppression(row: Suppression) -> dict:
+    """One entry as the merchant sees it: the number masked, never its hash."""
+    return {
+        "id": row.id,
+        "phone": masked_phone(row.phone_e164),
+        "reason": row.reason,
+        "source": row.source,
+        "channel": row.channel,
+        "scope": "sender" if row.shop_id is None else "shop",
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+def masked_phone(phone: str | None) -> str | None:
+    """`+<country code>`, a fixed run of bullets, the last four digits (the contract's
+    `+1•••••••4567`); None without a number. The run never varies, so it tells nothing about the
+    number's length. A stored value that is not E.164 (kept as typed) shows no country code."""
+    if not phone or not phone.strip():
+        return None
+    digits = _NON_DIGITS.sub("", phone)
+    if not digits:
+        return None
+    prefix = ""
+    if phone.strip().startswith("+"):
+        try:
+            code = str(phonenumbers.parse(phone.strip(), None).country_code)
+        except phonenumbers.NumberParseException:
+            code = ""
+        if code and digits.startswith(code):
+            prefix, digits = "+" + code, digits[len(code):]
+    # Too short to hide anything behind four digits: show none of them.
+    shown = digits[-VISIBLE_DIGITS:] if len(digits) > VISIBLE_DIGITS else ""
+    return prefix + MASK * HIDDEN_RUN + shown
 
 
 def parse_query(args: Mapping[str, str], *, paged: bool = True) -> LedgerQuery:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,6 +22,8 @@ LINK_MAX_AGE = timedelta(days=30)
 # Shopify-owned hosts an abandoned checkout URL may point at, besides the shop's own domains.
 SHOPIFY_CHECKOUT_HOSTS = frozenset({"checkout.shopify.com"})
 MYSHOPIFY_SUFFIX = ".myshopify.com"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DNS_NAME = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -38,19 +41,30 @@ def tracked_url(checkout_id: int, attempt_id: int | None = None) -> str:
 
 def redirect_target(url: str | None, shop_domain: str) -> str | None:
     """Where a click may go: https on a Shopify or shop host, else None (never an open redirect)."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+    parts = _split(url)
+    if parts is None or parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
         return None
     host = parts.hostname.lower()
-    if parts.port not in (None, 443):
-        return None
-    if host == shop_domain or host.endswith(MYSHOPIFY_SUFFIX) or host in SHOPIFY_CHECKOUT_HOSTS:
-        return url
+    # Only a plain DNS name is trusted as it stands: a browser reads "evil.com\.myshopify.com" as
+    # the host evil.com (a backslash ends the host), though Python's parser sees a myshopify host.
+    if _DNS_NAME.fullmatch(host) and (host == shop_domain or host.endswith(MYSHOPIFY_SUFFIX)
+                                      or host in SHOPIFY_CHECKOUT_HOSTS):
+        # Rebuilt from the checked parts, so the Location says exactly what was checked.
+        return urlunsplit(("https", host, parts.path, parts.query, parts.fragment))
     # A custom storefront domain is not known here; the shop's myshopify domain serves the same
     # recovery path and forwards to the storefront, so the link is re-hosted there.
     return urlunsplit(("https", shop_domain, parts.path, parts.query, ""))
+
+
+def _split(url: str | None):
+    """The URL's parts, or None when it does not parse (a bad port, a bracket, an NFKC trick)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        return parts if parts.port in (None, 443) else None
+    except ValueError:
+        return None
 
 
 @bp.get("/r/<token>")

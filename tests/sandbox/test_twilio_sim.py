@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import wave
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from app.telephony.client import rest_client
 from sandbox.twilio_sim import (
     MAX_TWIML_FETCHES,
     PERSONAS,
+    SERVICE_SENDER,
     Persona,
     Press,
     TwilioSimulator,
@@ -511,3 +513,200 @@ def test_standalone_entry_point_parses_routes(monkeypatch, capsys):
     sim = started[0]
     assert capsys.readouterr().out.strip() == sim.base_url
     assert sim.deliver_to(PUBLIC + "/twilio/voice/answer?x=1") == "http://127.0.0.1:9/twilio/voice/answer?x=1"
+
+
+# -- shoppers texting back ------------------------------------------------------------------------
+
+INCOMING = PUBLIC + "/twilio/sms/incoming"
+SERVICE = "MG" + "0" * 32
+
+
+@pytest.fixture
+def texting(sim):
+    """The simulator told where the app takes inbound texts, with a short reply delay."""
+    sim.sms_url = INCOMING
+    sim.sms_reply_delay = 0.05
+    return sim
+
+
+def test_sim_persona_replies_to_a_delivered_text(texting, shop_app, twilio):
+    sim = texting
+    sim.sms_reply_delay = 0.3  # wait_idle must wait it out: the reply is in flight until it is posted
+    sim.set_persona(SHOPPER, "texter-question")
+    sent = twilio.messages.create(to=SHOPPER, from_=FROM, body="Your cart: https://ringback.test/r/abc",
+                                  status_callback=PUBLIC + "/twilio/sms/status")
+    sim.wait_idle()
+    [reply] = sim.inbound
+    assert (reply.from_, reply.to, reply.body) == (SHOPPER, FROM, "do you ship to Canada?")
+    assert reply.in_reply_to == sent.sid and sim.messages[sent.sid].reply_sid == reply.sid
+    assert (reply.url, reply.status_code, reply.replies) == (INCOMING, 200, ["Thanks, we got it."])
+    # Twilio forwards it after the delivery report: the app knows its text arrived.
+    paths = [path for path, _ in shop_app.hits]
+    assert paths == ["/twilio/sms/status", "/twilio/sms/status", "/twilio/sms/incoming"]
+    form = shop_app.forms("/twilio/sms/incoming")[0]
+    assert (form["From"], form["To"], form["Body"]) == (SHOPPER, FROM, "do you ship to Canada?")
+    assert "OptOutType" not in form
+    assert sim.messages[sent.sid].events[-1]["type"] == "reply"
+
+
+def test_sim_reply_to_a_messaging_service_text_goes_to_the_services_number(texting, shop_app, twilio):
+    sim = texting
+    sim.set_persona(SHOPPER, "texter-yes")
+    sim.set_persona("+15551230002", "texter-yes")
+    sim.service_numbers[SERVICE] = "+15005550009"
+    twilio.messages.create(to=SHOPPER, messaging_service_sid=SERVICE, body="hi")
+    twilio.messages.create(to="+15551230002", messaging_service_sid="MG" + "1" * 32, body="hi")
+    sim.wait_idle()
+    replies = {form["From"]: form for form in shop_app.forms("/twilio/sms/incoming")}
+    assert replies[SHOPPER]["To"] == "+15005550009" == sim.messaging_service_number(SERVICE)
+    assert replies["+15551230002"]["To"] == SERVICE_SENDER
+    assert replies[SHOPPER]["Body"] == "yes please send me a code"
+
+
+def test_sim_reply_is_signed_like_twilio(texting, shop_app, twilio):
+    sim = texting
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def incoming(request: Request) -> str:
+        seen.append((request.headers["X-Twilio-Signature"], dict(request.form)))
+        return "<Response/>"
+
+    shop_app.routes["/twilio/sms/incoming"] = incoming
+    sim.set_persona(SHOPPER, "texter-yes")
+    sent = twilio.messages.create(to=SHOPPER, from_=FROM, body="Your cart: https://ringback.test/r/abc")
+    sim.wait_idle()
+    [(signature, form)] = seen
+    # HMAC-SHA1 over the app's public URL and the sorted POST parameters, keyed with the auth token.
+    assert RequestValidator(AUTH_TOKEN).validate(INCOMING, form, signature)
+    assert signature == RequestValidator(AUTH_TOKEN).compute_signature(INCOMING, form)
+    assert not RequestValidator("another-auth-token").validate(INCOMING, form, signature)
+    assert not RequestValidator(AUTH_TOKEN).validate(INCOMING, {**form, "Body": "STOP"}, signature)
+    assert form["AccountSid"] == ACCOUNT_SID and form["SmsStatus"] == "received"
+    assert form["MessageSid"].startswith("SM") and form["MessageSid"] != sent.sid
+    assert form["MessageSid"] == form["SmsSid"] == sim.inbound[0].sid
+    assert shop_app.bad_signatures == []
+
+
+def test_sim_persona_replies_at_most_once_per_message(texting, shop_app, make_client):
+    sim = texting
+    app_twilio = make_client()
+
+    def answer_every_text_with_a_text(request: Request) -> str:
+        # The worst case: an app that answers each reply with another text, forever.
+        app_twilio.messages.create(to=request.form["From"], from_=request.form["To"], body="Anything else?")
+        return "<Response/>"
+
+    shop_app.routes["/twilio/sms/incoming"] = answer_every_text_with_a_text
+    sim.add_persona("chatty", Persona(result="no-answer", closing=None, sms_replies=("one", "two")))
+    sim.set_persona(SHOPPER, "chatty")
+    first = app_twilio.messages.create(to=SHOPPER, from_=FROM, body="Your cart is waiting")
+    sim.wait_idle()
+    assert [r.body for r in sim.inbound] == ["one", "two"]  # the persona's replies, then silence
+    assert len(sim.messages) == 3
+    replied_to = [r.in_reply_to for r in sim.inbound]
+    assert replied_to[0] == first.sid and len(set(replied_to)) == 2
+    assert [m.reply_sid is not None for m in sim.messages.values()] == [True, True, False]
+    # Delivering a text again (as a retry would) never brings a second reply to it.
+    sim._text_back(sim.messages[first.sid])
+    sim.wait_idle()
+    assert len(sim.inbound) == 2
+
+
+def test_sim_texters_let_calls_ring_out_and_reply_once(texting, shop_app, twilio):
+    sim = texting
+    for name, reply in (("texter-yes", "yes please send me a code"), ("texter-stop", "STOP"),
+                        ("texter-question", "do you ship to Canada?")):
+        assert PERSONAS[name].result == "no-answer" and PERSONAS[name].sms_replies == (reply,)
+    sim.set_persona(SHOPPER, "texter-yes")
+    call = place_call(twilio)
+    sim.wait_for_call_end(call.sid)
+    assert sim.calls[call.sid].status == "no-answer" and shop_app.forms("/twilio/voice/answer") == []
+    for _ in range(2):
+        twilio.messages.create(to=SHOPPER, from_=FROM, body="hi")
+        sim.wait_idle()
+    assert [r.body for r in sim.inbound] == ["yes please send me a code"]
+
+
+def test_sim_no_reply_without_an_sms_url_a_persona_reply_or_a_delivery(sim, shop_app, twilio):
+    sim.set_persona(SHOPPER, "texter-yes")
+    twilio.messages.create(to=SHOPPER, from_=FROM, body="hi")  # sms_url not set
+    sim.wait_idle()
+    sim.sms_url, sim.sms_reply_delay = INCOMING, 0.01
+    twilio.messages.create(to="+15551230003", from_=FROM, body="hi")  # the default persona never texts
+    sim.set_persona("+15551230002", "texter-yes")
+    sim.delivery_errors["+15551230002"] = 30003
+    twilio.messages.create(to="+15551230002", from_=FROM, body="hi")  # undelivered
+    sim.wait_idle()
+    assert sim.inbound == [] and shop_app.forms("/twilio/sms/incoming") == []
+
+
+@pytest.mark.parametrize("advanced_opt_out", [False, True])
+def test_sim_stop_reply_unsubscribes_the_shopper_at_twilio(texting, shop_app, twilio, advanced_opt_out):
+    sim = texting
+    sim.advanced_opt_out = advanced_opt_out
+    sim.set_persona(SHOPPER, "texter-stop")
+    twilio.messages.create(to=SHOPPER, from_=FROM, body="hi")
+    sim.wait_idle()
+    [form] = shop_app.forms("/twilio/sms/incoming")
+    assert form["Body"] == "STOP"
+    # Twilio tells the app it handled the keyword only with Advanced Opt-Out; it blocks the sender anyway.
+    assert form.get("OptOutType") == ("STOP" if advanced_opt_out else None)
+    with pytest.raises(TwilioRestException) as caught:
+        twilio.messages.create(to=SHOPPER, from_=FROM, body="hi again")
+    assert caught.value.code == 21610
+
+
+def test_sim_stop_cuts_a_pending_reply_short(sim, shop_app, twilio):
+    sim.sms_url, sim.sms_reply_delay = INCOMING, 30
+    sim.set_persona(SHOPPER, "texter-yes")
+    twilio.messages.create(to=SHOPPER, from_=FROM, body="hi")
+    started = time.monotonic()
+    sim.stop()
+    assert time.monotonic() - started < 3  # not the 30 s delay, nor wait_idle's 5 s give-up
+    assert sim.inbound == []
+
+
+def test_standalone_entry_point_takes_the_sms_url(monkeypatch):
+    started = []
+    monkeypatch.setattr(TwilioSimulator, "serve_forever", lambda self: started.append(self))
+    main(["--port", "0", "--sms-url", INCOMING])
+    assert started[0].sms_url == INCOMING
+
+
+def test_the_sandboxs_simulator_texts_back_to_the_apps_inbound_sms_url(tmp_path):
+    from app import config as app_config
+    from app.devserver import twilio_simulator
+
+    base = {"APP_ENV": "development", "RINGBACK_INSTANCE_PATH": str(tmp_path)}
+    for env, expected in (({"PORT": "8123"}, "http://127.0.0.1:8123/twilio/sms/incoming"),
+                          ({"APP_URL": "https://ringback.example/"},
+                           "https://ringback.example/twilio/sms/incoming")):
+        simulator = twilio_simulator(app_config.load(environ={**base, **env}))
+        try:
+            assert simulator.sms_url == expected
+        finally:
+            simulator.stop()
+
+
+@pytest.mark.data
+def test_the_app_accepts_a_shoppers_reply_as_twilios(app, make_app, sim, twilio):
+    """The real app checks the reply's signature against its APP_URL, as it checks Twilio's."""
+    real = make_app(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                    TWILIO_API_BASE_URL=sim.base_url, TWILIO_FROM_NUMBER=FROM)
+    server = make_server("127.0.0.1", 0, real, threaded=True, request_handler=_Quiet)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        sim.route_app(real.config["APP_URL"], f"http://127.0.0.1:{server.port}")
+        sim.sms_url, sim.sms_reply_delay = real.config["APP_URL"] + "/twilio/sms/incoming", 0.01
+        sim.set_persona(SHOPPER, "texter-question")
+        twilio.messages.create(to=SHOPPER, from_=FROM, body="hi")
+        sim.wait_idle()
+        [reply] = sim.inbound
+        assert reply.status_code == 200 and reply.response_text.lstrip().startswith(("<?xml", "<Response"))
+        forged = requests.post(f"http://127.0.0.1:{server.port}/twilio/sms/incoming",
+                               data={"From": SHOPPER, "To": FROM, "Body": "hi", "AccountSid": ACCOUNT_SID},
+                               headers={"X-Twilio-Signature": "forged"}, timeout=5)
+        assert forged.status_code == 403
+    finally:
+        server.shutdown()
+        server.server_close()

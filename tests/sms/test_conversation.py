@@ -167,3 +167,22 @@ def test_the_reply_joins_the_checkouts_thread(app, served, clock, deliver, run_d
     assert [(m.direction, m.kind) for m in thread] == [("outbound", "recovery"), ("inbound", "reply"),
                                                        ("outbound", "link")]
     assert thread[2].agent_state is not None
+
+
+def test_a_simulated_texter_misses_the_call_and_texts_back_a_question(app, served, clock, deliver, run_due,
+                                                                      run_jobs):
+    served.sms_url = INCOMING
+    make_shop()
+    served.set_persona(NY_PHONE, "texter-question")
+    deliver(("checkouts/create", checkout_payload()))
+    run_due(clock, minutes=31)
+    served.wait_idle()
+    run_due(clock, minutes=11)  # the SMS follow-up to the unanswered call
+    served.wait_idle()  # the texter's reply, delivered to the app
+    run_jobs()  # the answer's send job
+    served.wait_idle()
+    db.session.commit()
+    thread = db.session.execute(select(Message).order_by(Message.id)).scalars().all()
+    assert [(m.direction, m.kind) for m in thread] == [("outbound", "recovery"), ("inbound", "reply"),
+                                                       ("outbound", "link")]
+    assert thread[1].body == "do you ship to Canada?" and thread[2].sid in served.messages

@@ -58,6 +58,39 @@
     }
   }
 
+  const DIRECTIONS = { outbound: "Sent", inbound: "Received" };
+
+  async function showTexts() {
+    const body = document.getElementById("texts-body");
+    let texts;
+    try {
+      texts = (await getJson("/api/messages?per_page=20")).items;
+    } catch (error) {
+      return;
+    }
+    body.replaceChildren();
+    if (!texts.length) {
+      const row = document.createElement("tr");
+      const empty = cell("No texts yet.");
+      empty.colSpan = 4;
+      row.append(empty);
+      body.append(row);
+      return;
+    }
+    for (const text of texts) {
+      const row = document.createElement("tr");
+      const status = text.error_code ? `${text.status} (error ${text.error_code})` : text.status;
+      row.append(cell(new Date(text.created_at).toLocaleString()),
+                 cell(DIRECTIONS[text.direction] || text.direction), cell(status), cell(text.body));
+      body.append(row);
+    }
+  }
+
+  function refresh() {
+    showCalls();
+    showTexts();
+  }
+
   async function showTranscript(id) {
     const box = document.getElementById("transcript");
     const call = await getJson(`/api/calls/${id}`);
@@ -88,12 +121,12 @@
       const answer = await response.json();
       status.textContent = response.ok ? "Checkout abandoned; the call starts in a moment."
         : (answer.message || answer.error);
-      for (const delay of [2000, 5000, 9000, 15000]) setTimeout(showCalls, delay);
+      for (const delay of [2000, 5000, 9000, 15000]) setTimeout(refresh, delay);
     });
   }
 
   showStatus();
-  showCalls();
+  refresh();
   wireSimulator();
-  setInterval(showCalls, 10000);
+  setInterval(refresh, 10000);
 })();
