@@ -17,8 +17,9 @@ DEMO_SHOP_DETAILS = {"name": "Ringback Demo Store", "iana_timezone": "America/Ne
 
 
 # Every simulated shopper is called: a newcomer trying a call should see one. (The holdout, which
-# withholds a share of contacts to measure lift, can be turned on in the demo shop's settings.)
-DEMO_SETTINGS = {"holdout_percent": 0}
+# withholds a share of contacts to measure lift, can be turned on in the demo shop's settings.) The
+# text after an unanswered call comes a minute later, not ten: a newcomer waits to see it.
+DEMO_SETTINGS = {"holdout_percent": 0, "sms_fallback_delay_minutes": 1}
 
 
 def install_demo_shop():
