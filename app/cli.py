@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 
 from app import jobs, keys
+from app.extensions import db
 from app.jobs.periodic import Ticker
 
 log = logging.getLogger("ringback.worker")
@@ -39,6 +40,14 @@ class _Worker(SimpleWorker):
     def handle_warm_shutdown_request(self) -> None:
         self.stop_requested = True
         super().handle_warm_shutdown_request()
+
+    def perform_job(self, job, queue) -> bool:
+        """Run a job, then end whatever transaction it left open: jobs share this process's session,
+        and an open one would hold locks (SQLite's single write lock) until the next job."""
+        try:
+            return super().perform_job(job, queue)
+        finally:
+            db.session.remove()
 
 
 @click.command("worker")

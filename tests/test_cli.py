@@ -256,3 +256,26 @@ def test_worker_survives_redis_going_away_while_it_runs(tmp_path, spawn, redis_s
         assert time.monotonic() < deadline, f"the job never ran; output:\n{output.text[-3000:]}"
         time.sleep(0.2)
     assert stopped(worker) == 0
+
+
+def leave_a_transaction_open() -> str:
+    """A job that reads and returns without committing (what a careless job would do)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    db.session.execute(text("SELECT 1"))
+    return "left open"
+
+
+@pytest.mark.data
+def test_worker_ends_the_transaction_a_job_left_open(app):
+    from app import jobs
+    from app.cli import _new_worker
+    from app.extensions import db
+
+    job = jobs.queue().enqueue(leave_a_transaction_open)
+    _new_worker().work(burst=True, with_scheduler=False, logging_level="WARNING")
+    assert job.get_status(refresh=True) == "finished"
+    # The worker's session is clean again: no lock (SQLite's write lock, a row lock) outlives a job.
+    assert not db.session().in_transaction()

@@ -213,10 +213,12 @@ def _report(message: Message, outcome: str) -> None:
 
 
 def _attempt_of(message: Message) -> int | None:
-    """The contact a recovery text made, read before a writing transaction begins (SQLite)."""
+    """The contact a recovery text made; when there is one, a writing transaction is begun for its
+    report, after this read (SQLite: a transaction that has read cannot take the write lock)."""
     attempt_id = message.attempt_id if message.kind == RECOVERY else None
-    db.session.rollback()
-    begin_writing()
+    if attempt_id is not None:
+        db.session.rollback()
+        begin_writing()
     return attempt_id
 
 
