@@ -15,6 +15,7 @@ from app.recovery import attribution, channels, clock, completion, locks, policy
 from app.recovery.facts import facts_for, settings_for
 from app.recovery.models import AttemptStatus, Checkout, ContactAttempt
 from app.shops.models import Shop
+from app.transactions import begin_writing
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +152,14 @@ def _dispatch(attempt, sender, phone: str, now: datetime) -> str:
                    phone_hash=lookup_hash(phone)):
         db.session.rollback()
         return "raced"
+    attempt_id, channel = attempt.id, attempt.channel
     db.session.commit()
     try:
         sender(attempt)
     except Exception as exc:  # noqa: BLE001 - any sender failure is recorded, never retried blindly
         db.session.rollback()
-        log.warning("contact attempt %s: %s sender failed: %s", attempt.id, attempt.channel,
-                    type(exc).__name__)
-        scheduler.record_outcome(attempt.id, DISPATCH_FAILED)
+        begin_writing()  # before any read: the attempt's row is written next (SQLite)
+        log.warning("contact attempt %s: %s sender failed: %s", attempt_id, channel, type(exc).__name__)
+        scheduler.record_outcome(attempt_id, DISPATCH_FAILED)
         return DISPATCH_FAILED
     return AttemptStatus.DISPATCHED

@@ -22,6 +22,7 @@ from app.shops.models import Shop
 from app.sms import outbox, templates
 from app.sms.models import Message
 from app.telephony import client as telephony
+from app.transactions import begin_writing
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +35,30 @@ def send_recovery_text(attempt: ContactAttempt) -> None:
 
 
 def _message_row(attempt: ContactAttempt) -> int:
+    attempt_id, shop_id, phone = attempt.id, attempt.shop_id, attempt.phone
+    checkout_id, phone_hash = attempt.checkout_id, attempt.phone_hash
+    # A writer from the start: delivery reports of other texts commit meanwhile (SQLite).
+    db.session.rollback()
+    begin_writing()
     existing = db.session.execute(
-        select(Message.id).where(Message.attempt_id == attempt.id, Message.kind == outbox.RECOVERY)
+        select(Message.id).where(Message.attempt_id == attempt_id, Message.kind == outbox.RECOVERY)
     ).scalar_one_or_none()
     if existing is not None:
         return existing
     checkout, shop = db.session.execute(
         select(Checkout, Shop).join(Shop, Shop.id == Checkout.shop_id)
-        .where(Checkout.id == attempt.checkout_id).options(joinedload(Shop.settings))
+        .where(Checkout.id == checkout_id).options(joinedload(Shop.settings))
     ).one()
     settings = shop_settings.resolve(shop.settings.values if shop.settings else None)
     rendered = templates.render_recovery(
         settings, language_of(checkout.customer_locale), store=shop_settings.store_name(shop, settings),
         first_name=checkout.first_name, lines=cart_lines(checkout),
-        link=links.tracked_url(checkout.id, attempt.id), first_text=not _texted_before(attempt))
+        link=links.tracked_url(checkout.id, attempt_id), first_text=not _texted_before(shop_id, phone_hash))
     if not rendered.within_limit:
-        log.info("recovery text for attempt %s is %d segments, over the shop's limit of %d", attempt.id,
+        log.info("recovery text for attempt %s is %d segments, over the shop's limit of %d", attempt_id,
                  rendered.segments, rendered.limit)
-    message = outbox.queue_text(shop_id=attempt.shop_id, phone=attempt.phone, body=rendered.body,
-                                kind=outbox.RECOVERY, checkout_id=checkout.id, attempt_id=attempt.id)
+    message = outbox.queue_text(shop_id=shop_id, phone=phone, body=rendered.body,
+                                kind=outbox.RECOVERY, checkout_id=checkout.id, attempt_id=attempt_id)
     db.session.commit()
     return message.id
 
@@ -66,10 +72,10 @@ def cart_lines(checkout: Checkout) -> list[tuple[str, int]]:
     return lines
 
 
-def _texted_before(attempt: ContactAttempt) -> bool:
+def _texted_before(shop_id: int, phone_hash: str) -> bool:
     """Whether the shop has already sent this number a text that reached Twilio."""
     return db.session.execute(
-        select(Message.id).where(Message.shop_id == attempt.shop_id, Message.phone_hash == attempt.phone_hash,
+        select(Message.id).where(Message.shop_id == shop_id, Message.phone_hash == phone_hash,
                                  Message.direction == "outbound", Message.sid.is_not(None)).limit(1)
     ).first() is not None
 

@@ -146,11 +146,14 @@ def _finish_if_over(call_id: int, found) -> None:
 
 def _call_row(attempt: ContactAttempt) -> int:
     """The call row of a planned contact, created once whatever runs this twice."""
-    checkout = db.session.get(Checkout, attempt.checkout_id)
     values = {"shop_id": attempt.shop_id, "checkout_id": attempt.checkout_id, "attempt_id": attempt.id,
               "status": CallStatus.PENDING, "phone": attempt.phone, "phone_hash": attempt.phone_hash,
-              "language": language_of(checkout.customer_locale), "dial_tries": 0, "agent_state": {},
-              "reported": False}
+              "dial_tries": 0, "agent_state": {}, "reported": False}
+    # A writer from the start: callbacks of other calls commit meanwhile (SQLite, see transactions).
+    db.session.rollback()
+    begin_writing()
+    checkout = db.session.get(Checkout, values["checkout_id"])
+    values["language"] = language_of(checkout.customer_locale)
     dialect = db.session.connection().dialect.name
     if dialect in _UPSERTS:
         now = utcnow()
@@ -159,7 +162,7 @@ def _call_row(attempt: ContactAttempt) -> int:
     else:
         db.session.add(Call(**values))
     db.session.commit()
-    return db.session.execute(select(Call.id).where(Call.attempt_id == attempt.id)).scalar_one()
+    return db.session.execute(select(Call.id).where(Call.attempt_id == values["attempt_id"])).scalar_one()
 
 
 def _locked(call_id: int) -> Call | None:
