@@ -6,7 +6,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.crypto import lookup_hash
@@ -152,14 +152,15 @@ def _dispatch(attempt, sender, phone: str, now: datetime) -> str:
                    phone_hash=lookup_hash(phone)):
         db.session.rollback()
         return "raced"
-    attempt_id, channel = attempt.id, attempt.channel
+    attempt_id = inspect(attempt).identity[0]  # read without a query: the row is expired now
     db.session.commit()
     try:
         sender(attempt)
     except Exception as exc:  # noqa: BLE001 - any sender failure is recorded, never retried blindly
         db.session.rollback()
         begin_writing()  # before any read: the attempt's row is written next (SQLite)
-        log.warning("contact attempt %s: %s sender failed: %s", attempt_id, channel, type(exc).__name__)
+        log.warning("contact attempt %s: sender %s failed: %s", attempt_id, getattr(sender, "__name__", "?"),
+                    type(exc).__name__)
         scheduler.record_outcome(attempt_id, DISPATCH_FAILED)
         return DISPATCH_FAILED
     return AttemptStatus.DISPATCHED

@@ -152,16 +152,7 @@ def record_outcome(attempt_id: int, outcome: str, now: datetime | None = None) -
         .values(status=AttemptStatus.COMPLETED, outcome=outcome[:32], finished_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    queued = None
-    if changed:
-        attempt = db.session.get(ContactAttempt, attempt_id)
-        db.session.refresh(attempt)
-        checkout = attempt.checkout
-        queued = plan(checkout, db.session.get(Shop, checkout.shop_id), now)
-    db.session.commit()
-    if queued is not None:
-        enqueue(queued)
-    return bool(changed)
+    return _replan_after(attempt_id, now) if changed else _commit(False)
 
 
 def revise_outcome(attempt_id: int, outcome: str, now: datetime | None = None) -> bool:
@@ -175,17 +166,24 @@ def revise_outcome(attempt_id: int, outcome: str, now: datetime | None = None) -
         .values(outcome=outcome[:32])
         .execution_options(synchronize_session=False)
     ).rowcount
-    queued = None
-    if changed:
-        attempt = db.session.get(ContactAttempt, attempt_id)
-        db.session.refresh(attempt)
-        checkout = attempt.checkout
-        db.session.refresh(checkout, ["attempts"])
-        queued = plan(checkout, db.session.get(Shop, checkout.shop_id), now)
+    return _replan_after(attempt_id, now) if changed else _commit(False)
+
+
+def _replan_after(attempt_id: int, now: datetime) -> bool:
+    """Plan the checkout's next step from the attempt's outcome as now written; commits, queues."""
+    attempt = db.session.get(ContactAttempt, attempt_id)
+    db.session.refresh(attempt)
+    checkout = attempt.checkout
+    queued = plan(checkout, db.session.get(Shop, checkout.shop_id), now)
     db.session.commit()
     if queued is not None:
         enqueue(queued)
-    return bool(changed)
+    return True
+
+
+def _commit(result: bool) -> bool:
+    db.session.commit()
+    return result
 
 
 def _next_step(checkout: Checkout, facts, settings, now: datetime):

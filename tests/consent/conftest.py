@@ -18,3 +18,22 @@ def shops(db):
 @pytest.fixture
 def shop(shops):
     return shops[0]
+
+
+@pytest.fixture
+def alpha(db, installed_shop):
+    return installed_shop("alpha.myshopify.com")
+
+
+@pytest.fixture
+def beta(db, installed_shop):
+    return installed_shop("beta.myshopify.com")
+
+
+@pytest.fixture
+def auth(id_token):
+    """Session-token headers for a shop, as App Bridge sends them."""
+    def headers(shop: str = "alpha.myshopify.com") -> dict[str, str]:
+        return {"Authorization": f"Bearer {id_token(shop)}"}
+
+    return headers

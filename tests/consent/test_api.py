@@ -18,24 +18,6 @@ ITEM_KEYS = {"id", "checkout_token", "checkout_id", "order_id", "topic", "source
              "phone_status", "phone_reason", "recorded_at"}
 
 
-@pytest.fixture
-def alpha(db, installed_shop):
-    return installed_shop("alpha.myshopify.com")
-
-
-@pytest.fixture
-def beta(db, installed_shop):
-    return installed_shop("beta.myshopify.com")
-
-
-@pytest.fixture
-def auth(id_token):
-    def headers(shop: str = "alpha.myshopify.com") -> dict[str, str]:
-        return {"Authorization": f"Bearer {id_token(shop)}"}
-
-    return headers
-
-
 def add(shop, token="tok-1", answer="yes", minute=0, **fields):
     at = (RECEIVED - timedelta(minutes=60 - minute)).isoformat()
     fields.setdefault("note_attributes", attributes(answer, at=at))

@@ -18,24 +18,6 @@ T0 = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 ITEM_KEYS = {"id", "phone", "reason", "source", "channel", "scope", "created_at"}
 
 
-@pytest.fixture
-def alpha(db, installed_shop):
-    return installed_shop("alpha.myshopify.com")
-
-
-@pytest.fixture
-def beta(db, installed_shop):
-    return installed_shop("beta.myshopify.com")
-
-
-@pytest.fixture
-def auth(id_token):
-    def headers(shop: str = "alpha.myshopify.com") -> dict[str, str]:
-        return {"Authorization": f"Bearer {id_token(shop)}"}
-
-    return headers
-
-
 def add(db, shop_id, phone, *, minute=0, channel="all", reason="stop_keyword", source="sms:inbound"):
     row = suppress(shop_id, phone, channel=channel, reason=reason, source=source)
     row.created_at = T0 + timedelta(minutes=minute)

@@ -70,6 +70,17 @@ def test_help_gets_the_stores_help_text(called, served):
     assert _state()[0] == []
 
 
+def test_help_names_the_stores_support_contact(called, served):
+    from app.shops.models import Shop
+    from tests.recovery.conftest import configure
+
+    db.session.commit()
+    configure(db.session.execute(select(Shop)).scalar_one(), support_contact="help@alpha.example")
+    served.send_sms(NY_PHONE, FROM_NUMBER, "info", url=INCOMING)
+    [reply] = served.inbound[-1].replies
+    assert "help@alpha.example" in reply and "STOP" in reply
+
+
 def test_an_ordinary_reply_suppresses_nothing_and_is_answered_by_text_not_twiml(called, served):
     served.send_sms(NY_PHONE, FROM_NUMBER, "send me the link", url=INCOMING)
     suppressions, pending = _state()
