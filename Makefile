@@ -56,6 +56,7 @@ test-extensions: extensions/node_modules/.installed $(CHROMIUM)
 bench: install-dev
 	$(BIN)/python bench/scheduling_lateness.py
 	$(BIN)/python bench/voice_turn.py
+	$(BIN)/python bench/webhook_ingest.py
 
 clean:
 	rm -rf $(VENV) extensions/node_modules instance
