@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app import agent
+from app.agent_runtime import current_agent
 from app.consent import queries as consent
 from app.crypto import lookup_hash
 from app.extensions import db
@@ -66,7 +67,7 @@ def reply_to(shop: Shop, phone: str, received: Message) -> list[Message]:
         return []
     thread = _thread(checkout.id, received.id)
     context = _context(shop, checkout, settings, phone, calls_allowed=standing.call)
-    reply = _agent().respond(context, [agent.Turn(_role(m), m.body) for m in thread],
+    reply = current_agent().respond(context, [agent.Turn(_role(m), m.body) for m in thread],
                              agent.Utterance(text=received.body), _state(thread))
     scene = _Scene(shop, checkout, settings, phone, context)
     # One answer per text: the agent's words, then the link or the code its actions produced.
@@ -215,9 +216,5 @@ def _role(message: Message) -> str:
     return AGENT if message.direction == "outbound" else SHOPPER
 
 
-def _agent() -> agent.Agent:
-    from app.voice.conversation import current_agent  # one agent per process, calls and texts alike
-
-    return current_agent()
 
 

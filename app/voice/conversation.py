@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from twilio.base.exceptions import TwilioRestException
 
 from app import agent
+from app.agent_runtime import current_agent
 from app.consent import queries as consent
 from app.dbtypes import utcnow
 from app.extensions import db
@@ -36,7 +37,6 @@ from app.voice.models import Call, CallTurn
 
 log = logging.getLogger(__name__)
 
-AGENT_KEY = "ringback.agent"
 STATE_KEY = "agent"
 SHOPPER = "shopper"
 AGENT = "agent"
@@ -48,21 +48,6 @@ _DISCOUNT_FAILED = {
     "de": "Es tut mir leid, ich konnte den Code gerade nicht erstellen.",
 }
 _CODE_IS = {"en": "Your code is", "es": "Tu código es", "fr": "Votre code est", "de": "Ihr Code lautet"}
-
-
-def current_agent() -> agent.Agent:
-    """The configured agent, built once per process (never at import time)."""
-    app = current_app._get_current_object()
-    if AGENT_KEY not in app.extensions:
-        cfg = app.config
-        options = {}
-        if cfg["RINGBACK_AGENT"] == "openai":
-            # Some OpenAI-compatible servers take no key; the SDK insists on one.
-            options = {"api_key": cfg["OPENAI_API_KEY"] or "none", "base_url": cfg["OPENAI_BASE_URL"] or None,
-                       "model": cfg["RINGBACK_LLM_MODEL"],
-                       "timeout_seconds": float(cfg["RINGBACK_LLM_TIMEOUT_SECONDS"])}
-        app.extensions[AGENT_KEY] = agent.get_agent(cfg["RINGBACK_AGENT"], **options)
-    return app.extensions[AGENT_KEY]
 
 
 @dataclass

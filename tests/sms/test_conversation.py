@@ -36,6 +36,20 @@ def bodies_sent_after_the_recovery_text(served) -> list[str]:
     return [m.body for m in list(served.messages.values())[1:]]
 
 
+def texted_by_a_shop_offering_codes(installed_shop, served, clock, deliver, run_due) -> None:
+    """An installed shop (Shopify can create codes for it), texts only, codes up to 15 %: texted."""
+    from app.shops.models import ShopSettings
+    from app.shops.settings import validate_update
+
+    shop = installed_shop()
+    shop.settings = ShopSettings(values=validate_update({}, {"holdout_percent": 0, "calls_enabled": False,
+                                                             "discount_max_percent": 15}))
+    db.session.commit()
+    deliver(("checkouts/create", checkout_payload()))
+    run_due(clock, minutes=31)
+    served.wait_idle()
+
+
 def test_send_me_the_link_by_text_gets_the_link(app, served, clock, deliver, run_due, run_jobs):
     texted(served, clock, deliver, run_due)
     reply(served, run_jobs, "send me the link")
@@ -48,16 +62,7 @@ def test_send_me_the_link_by_text_gets_the_link(app, served, clock, deliver, run
 
 def test_yes_send_me_a_code_by_text_gets_a_discount_code(app, served, shopify, clock, deliver, run_due,
                                                          run_jobs, installed_shop):
-    from app.shops.models import ShopSettings
-    from app.shops.settings import validate_update
-
-    shop = installed_shop()
-    shop.settings = ShopSettings(values=validate_update({}, {"holdout_percent": 0, "calls_enabled": False,
-                                                             "discount_max_percent": 15}))
-    db.session.commit()
-    deliver(("checkouts/create", checkout_payload()))
-    run_due(clock, minutes=31)
-    served.wait_idle()
+    texted_by_a_shop_offering_codes(installed_shop, served, clock, deliver, run_due)
     reply(served, run_jobs, "yes please send me a code")
     [created] = shopify.discounts
     assert created["percentage"] <= 0.15 and created["usage_limit"] == 1
@@ -88,16 +93,7 @@ def test_call_me_by_text_without_call_consent_books_no_call(app, served, clock, 
 
 def test_shopify_refusing_the_code_gets_an_apology_and_the_link(app, served, shopify, clock, deliver, run_due,
                                                                 run_jobs, installed_shop):
-    from app.shops.models import ShopSettings
-    from app.shops.settings import validate_update
-
-    shop = installed_shop()
-    shop.settings = ShopSettings(values=validate_update({}, {"holdout_percent": 0, "calls_enabled": False,
-                                                             "discount_max_percent": 15}))
-    db.session.commit()
-    deliver(("checkouts/create", checkout_payload()))
-    run_due(clock, minutes=31)
-    served.wait_idle()
+    texted_by_a_shop_offering_codes(installed_shop, served, clock, deliver, run_due)
     shopify.reject_discounts_next([{"field": ["basicCodeDiscount"], "code": "INVALID", "message": "no"}])
     reply(served, run_jobs, "send me a code")
     answer = bodies_sent_after_the_recovery_text(served)[-1]
