@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
 def register_webhook_handlers() -> None:
     """Import the modules whose `@handles(topic)` functions process webhooks, and the channels'
     senders (`@channels.register`)."""
+    from app.privacy import handlers as privacy_handlers  # noqa: F401
     from app.recovery import intake  # noqa: F401
     from app.shopify.webhooks import handlers  # noqa: F401
     from app.sms import sender  # noqa: F401

@@ -1,4 +1,4 @@
-"""Flask CLI commands: worker, webhook replay, and the sandbox."""
+"""Flask CLI commands: worker, webhook replay, privacy (Twilio deletions), and the sandbox."""
 
 from __future__ import annotations
 
@@ -158,9 +158,58 @@ def sweep_command() -> None:
     click.echo(f"re-enqueued {sweep()}")
 
 
+@click.group("privacy")
+def privacy_group() -> None:
+    """Inspect the GDPR work: deletions still owed at Twilio."""
+
+
+@privacy_group.command("deletions")
+@click.option("--limit", default=50, show_default=True, help="How many stuck deletions to list.")
+@with_appcontext
+def deletions_command(limit: int) -> None:
+    """Count the Twilio deletions by status and list the stuck ones (ids and errors, no personal data)."""
+    from app.privacy import twilio_erasure
+
+    for status, count in twilio_erasure.status_counts().items():
+        click.echo(f"{status}: {count}")
+    rows = twilio_erasure.stuck(limit)
+    if not rows:
+        return
+    click.echo("stuck:")
+    click.echo("id\tresource\tattempts\tlast_status\tlast_error\tnext_attempt_at")
+    for row in rows:
+        when = row.next_attempt_at.isoformat(timespec="seconds") if row.next_attempt_at else "-"
+        click.echo(f"{row.id}\t{row.resource}\t{row.attempts}\t{row.last_status or '-'}\t"
+                   f"{row.last_error or '-'}\t{when}")
+
+
+@click.command("rotate-keys")
+@click.option("--new-lookup-key", envvar="RINGBACK_NEW_LOOKUP_KEY", default="", metavar="KEY",
+              help="Also move every lookup hash to this key (web app and workers stopped; "
+                   "env RINGBACK_NEW_LOOKUP_KEY).")
+@click.option("--drop-untranslatable", is_flag=True,
+              help="With --new-lookup-key: delete the opt-outs whose hash cannot be translated.")
+@click.option("--restart", is_flag=True, help="Ignore the progress of an interrupted run.")
+@with_appcontext
+def rotate_keys_command(new_lookup_key: str, drop_untranslatable: bool, restart: bool) -> None:
+    """Re-encrypt stored data under the first key of RINGBACK_ENCRYPTION_KEYS (README: Rotating keys)."""
+    from app.privacy import rotation
+
+    try:
+        summary = rotation.rotate_keys(new_lookup_key=new_lookup_key,
+                                       drop_untranslatable=drop_untranslatable, restart=restart)
+    except rotation.RotationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    for line in summary.lines():
+        click.echo(line)
+
+
 def register_commands(app) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(webhooks_group)
+    app.cli.add_command(privacy_group)
+    app.cli.add_command(rotate_keys_command)
     from app.sandbox_mode import sandbox_group
 
     app.cli.add_command(sandbox_group)

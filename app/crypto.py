@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -60,6 +61,11 @@ def lookup_hash(value: str) -> str:
     return keyring().lookup_hash(value)
 
 
+def customer_hash(customer_id: int | None) -> str | None:
+    """Shopify's customer id, kept only as a keyed hash: it finds the customer's rows, names no one."""
+    return lookup_hash(f"shopify-customer:{customer_id}") if customer_id is not None else None
+
+
 class EncryptedText(TypeDecorator):
     """A text column stored as a Fernet token; readable only with the app's keys."""
 
@@ -77,4 +83,22 @@ class EncryptedText(TypeDecorator):
         return keyring().decrypt(value)
 
 
-__all__ = ["EncryptedText", "InvalidToken", "Keyring", "init_app", "keyring", "lookup_hash"]
+class EncryptedJSON(EncryptedText):
+    """A JSON value (a cart's lines, say) stored as a Fernet token of its JSON text (an EncryptedText
+    underneath, so key rotation and every check of encrypted columns cover it too)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return super().process_bind_param(json.dumps(value, separators=(",", ":"), sort_keys=True), dialect)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return json.loads(super().process_result_value(value, dialect))
+
+
+__all__ = ["EncryptedJSON", "EncryptedText", "InvalidToken", "Keyring", "customer_hash", "init_app",
+           "keyring", "lookup_hash"]

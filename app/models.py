@@ -2,6 +2,7 @@
 
 from app.consent.models import ConsentEvent, Suppression
 from app.keys import KeyFingerprint
+from app.privacy.models import DataRequest, Restriction, RotationProgress, TwilioDeletion
 from app.recovery.models import Checkout, ContactAttempt, Order, Recovery, RecoveryClick
 from app.shopify.webhooks.models import WebhookDelivery
 from app.shops.models import Shop, ShopSettings, ShopToken
@@ -9,6 +10,7 @@ from app.sms.models import Message
 from app.voice.models import Call, CallTurn
 
 __all__ = [
-    "Call", "CallTurn", "Checkout", "ConsentEvent", "ContactAttempt", "KeyFingerprint", "Message", "Order",
-    "Recovery", "RecoveryClick", "Shop", "ShopSettings", "ShopToken", "Suppression", "WebhookDelivery",
+    "Call", "CallTurn", "Checkout", "ConsentEvent", "ContactAttempt", "DataRequest", "KeyFingerprint",
+    "Message", "Order", "Recovery", "RecoveryClick", "Restriction", "RotationProgress", "Shop",
+    "ShopSettings", "ShopToken", "Suppression", "TwilioDeletion", "WebhookDelivery",
 ]

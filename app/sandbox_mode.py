@@ -6,6 +6,8 @@ Bearer-token API path as inside Shopify admin.
 
 from __future__ import annotations
 
+import secrets
+
 import click
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.cli import with_appcontext
@@ -13,6 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.recovery import clock
+from app.recovery.models import Checkout
 from app.shops import settings as shop_settings
 from app.shops.models import Shop
 
@@ -107,6 +110,44 @@ def simulate_checkout():
         return jsonify({"error": "webhook_refused", "status": sent.status_code}), 502
     return jsonify({"checkout_token": payload["token"], "persona": persona, "language": language,
                     "country": country}), 202
+
+
+PRIVACY_TOPICS = {"data_request": "customers/data_request", "redact": "customers/redact"}
+
+
+@bp.post("/privacy")
+def simulate_privacy_request():
+    """Shopify asks for the latest shopper's data, or to erase them (signed, the real webhook path).
+
+    JSON body: `action` (`data_request` or `redact`)."""
+    from sandbox.webhooks import WebhookSender
+
+    _require_sandbox()
+    shop = _demo_shop()
+    body = request.get_json(silent=True)
+    action = body.get("action") if isinstance(body, dict) else None
+    if shop is None:
+        return jsonify({"error": "not_installed", "message": "run `make run` first"}), 503
+    if action not in PRIVACY_TOPICS:
+        return jsonify({"error": "invalid", "actions": sorted(PRIVACY_TOPICS)}), 422
+    checkout = db.session.execute(
+        select(Checkout).where(Checkout.shop_id == shop.id, Checkout.erased_at.is_(None))
+        .order_by(Checkout.id.desc()).limit(1)).scalar_one_or_none()
+    if checkout is None:
+        return jsonify({"error": "no_shopper", "message": "abandon a checkout first"}), 409
+    # Shopify names the customer by id too; the sandbox's shoppers are found by e-mail and phone.
+    customer = {"id": None, "email": checkout.email, "phone": checkout.phone}
+    payload = {"shop_id": shop.shopify_id, "shop_domain": shop.domain, "customer": customer}
+    if action == "redact":
+        payload["orders_to_redact"] = []
+    else:
+        payload |= {"orders_requested": [], "data_request": {"id": secrets.randbelow(10**9)}}
+    cfg = current_app.config
+    sent = WebhookSender(cfg["APP_URL"], cfg["SHOPIFY_API_SECRET"]).send(PRIVACY_TOPICS[action], shop.domain,
+                                                                         payload)
+    if sent.status_code != 200:
+        return jsonify({"error": "webhook_refused", "status": sent.status_code}), 502
+    return jsonify({"topic": PRIVACY_TOPICS[action], "checkout_token": checkout.token}), 202
 
 
 @bp.get("/app-bridge.js")

@@ -29,6 +29,7 @@ def test_production_never_enables_sandbox(tmp_path):
     assert not (tmp_path / "encryption.key").exists()
 
 
+@pytest.mark.promise("encryption-in-transit")
 def test_production_requires_https_app_url(tmp_path):
     with pytest.raises(ConfigError, match="https"):
         config.load({"INSTANCE_PATH": str(tmp_path)}, environ={**PROD, "APP_URL": "http://x"})

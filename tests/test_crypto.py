@@ -4,6 +4,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from app.crypto import Keyring
 
 
+@pytest.mark.promise("encryption-at-rest")
 def test_first_key_encrypts_all_keys_decrypt():
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     token = Keyring((old,)).encrypt("+12015550123")
@@ -14,9 +15,23 @@ def test_first_key_encrypts_all_keys_decrypt():
         Keyring((new,)).decrypt(token)
 
 
+@pytest.mark.promise("encryption-at-rest")
 def test_lookup_hash_survives_rotation_and_hides_value():
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     before = Keyring((old,)).lookup_hash("+12015550123")
     assert Keyring((new, old)).lookup_hash("+12015550123") == before
     assert "2015550123" not in before
     assert Keyring((old,), lookup_key="explicit").lookup_hash("+12015550123") != before
+
+
+@pytest.mark.promise("encryption-at-rest")
+def test_encrypted_json_round_trips_and_is_stored_as_a_token(app):
+    from app.crypto import EncryptedJSON, keyring
+
+    column = EncryptedJSON()
+    lines = [{"title": "Hat", "quantity": 2}]
+    stored = column.process_bind_param(lines, None)
+    assert stored.startswith("gAAAA") and "Hat" not in stored
+    assert column.process_result_value(stored, None) == lines
+    assert keyring().decrypt(stored) == '[{"quantity":2,"title":"Hat"}]'
+    assert column.process_bind_param(None, None) is None and column.process_result_value(None, None) is None

@@ -64,12 +64,41 @@ def test_make_run_serves_healthz_and_the_sandbox_home_page(sandbox_env):
         shop = httpx.get(base + "/api/shop", headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert shop.json()["domain"] == "ringback-demo.myshopify.com"
         called = _a_simulated_checkout_becomes_a_call_with_a_transcript(base)
+        if called is not None:
+            exported, erased = _the_shoppers_data_can_be_requested_then_erased(base, called["id"])
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0].decode()
     assert called is not None, "no finished call appeared; the server said:\n" + output[-4000:]
     assert called["outcome"] == "link_sent", called
+    said = output[-4000:]
+    assert exported is not None and exported["record_count"] > 0, "no data request compiled:\n" + said
+    assert erased is not None and erased["transcript"] == [], "the shopper was not erased:\n" + said
     assert server.returncode == 0, output[-2000:]
+
+
+def _the_shoppers_data_can_be_requested_then_erased(base: str, call_id: int) -> tuple[dict | None, ...]:
+    """The sandbox page's privacy buttons: Shopify's data request, then its erasure, as signed webhooks."""
+    def api(path: str) -> dict:
+        token = httpx.get(base + "/sandbox/id-token", timeout=5).json()["id_token"]
+        return httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
+
+    def until(check, seconds: float = 20):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found = check()
+            if found:
+                return found
+            time.sleep(0.5)
+        return None
+
+    asked = httpx.post(base + "/sandbox/privacy", json={"action": "data_request"}, timeout=10)
+    assert asked.status_code == 202, asked.text
+    listed = until(lambda: api("/api/data-requests")["items"])
+    exported = api(f"/api/data-requests/{listed[0]['id']}") if listed else None
+    assert httpx.post(base + "/sandbox/privacy", json={"action": "redact"}, timeout=10).status_code == 202
+    erased = until(lambda: (call := api(f"/api/calls/{call_id}")) and not call["transcript"] and call)
+    return exported, erased
 
 
 def _a_simulated_checkout_becomes_a_call_with_a_transcript(base: str) -> dict | None:

@@ -37,6 +37,7 @@ def test_the_first_start_records_a_fingerprint_that_does_not_reveal_the_key(app)
     assert keys.lookup_key_matches()  # and the same key keeps matching
 
 
+@pytest.mark.promise("stop-at-once")
 def test_retiring_the_encryption_key_the_lookup_key_derives_from_is_refused(app, make_app):
     _opt_out(app)
     retired = make_app(RINGBACK_ENCRYPTION_KEYS=Fernet.generate_key().decode())
@@ -47,6 +48,8 @@ def test_retiring_the_encryption_key_the_lookup_key_derives_from_is_refused(app,
             keys.require_lookup_key()
 
 
+@pytest.mark.promise("stop-at-once")
+@pytest.mark.promise("encryption-at-rest")
 def test_rotating_by_prepending_a_new_encryption_key_keeps_the_opt_outs(app, make_app):
     _opt_out(app)
     rotated = make_app(RINGBACK_ENCRYPTION_KEYS=f"{Fernet.generate_key().decode()},{ENCRYPTION_KEY}")
@@ -54,6 +57,7 @@ def test_rotating_by_prepending_a_new_encryption_key_keeps_the_opt_outs(app, mak
         assert keys.lookup_key_matches() and is_suppressed(_shop_id(), PHONE)
 
 
+@pytest.mark.promise("stop-at-once")
 def test_a_changed_lookup_key_makes_the_app_unready(app, make_app):
     _opt_out(app)
     changed = make_app(RINGBACK_LOOKUP_KEY="another-key")
@@ -62,6 +66,7 @@ def test_a_changed_lookup_key_makes_the_app_unready(app, make_app):
     assert response.get_json()["checks"]["lookup_key"] == "changed"
 
 
+@pytest.mark.promise("stop-at-once")
 def test_a_changed_lookup_key_stops_the_worker_with_one_line(app, make_app):
     _opt_out(app)
     changed = make_app(RINGBACK_LOOKUP_KEY="another-key")

@@ -11,6 +11,7 @@ RQ_WORKER = "5f0c1234567d4e8fa2b3c4d5e6f70819"
 RQ_JOB = "c8d0b3a2-1234-5678-9abc-def012345678"
 
 
+@pytest.mark.promise("no-pii-in-logs")
 def test_redact_removes_phones_emails_and_tokens():
     text = ("call +1 (201) 555-0123 mail jo@example.com Bearer eyJa.eyJb.c shpat_abcdef123 "
             "access_token=abc refresh_token: xyz")
@@ -23,6 +24,7 @@ def test_redact_keeps_dates_and_small_numbers():
     assert redact("delivery 42 at 2026-11-22T10:00:00Z") == "delivery 42 at 2026-11-22T10:00:00Z"
 
 
+@pytest.mark.promise("no-pii-in-logs")
 def test_log_records_are_redacted_for_every_handler(caplog):
     install_redaction()
     with caplog.at_level(logging.INFO):
@@ -42,6 +44,7 @@ def test_redact_keeps_versions_and_loopback_addresses(line):
     assert redact(line) == line
 
 
+@pytest.mark.promise("no-pii-in-logs")
 def test_recovery_link_tokens_are_redacted():
     signer = Flask(__name__)
     signer.config["SECRET_KEY"] = "s" * 32
@@ -54,6 +57,7 @@ def test_recovery_link_tokens_are_redacted():
     assert redact('"GET /r/sometoken HTTP/1.1" 404 -') == '"GET /r/[link] HTTP/1.1" 404 -'
 
 
+@pytest.mark.promise("no-pii-in-logs")
 @pytest.mark.parametrize(("line", "expected"), [
     ('203.0.113.9 - - [01/Dec/2026 23:28:45] "GET / HTTP/1.1" 200 -',
      '[ip] - - [01/Dec/2026 23:28:45] "GET / HTTP/1.1" 200 -'),
@@ -89,6 +93,7 @@ def test_timestamps_in_messages_are_kept(line):
     assert redact(line) == line
 
 
+@pytest.mark.promise("no-pii-in-logs")
 @pytest.mark.parametrize(("line", "number"), [
     ("sms to +12125550123", "2125550123"),
     ("call +1 (212) 555-0123", "555-0123"),

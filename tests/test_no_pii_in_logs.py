@@ -18,6 +18,7 @@ PHONE = "+12015550123"
 PHONE_DIGITS = "2015550123"
 
 
+@pytest.mark.promise("no-pii-in-logs")
 def test_no_token_secret_phone_or_email_appears_in_any_log_line(
     caplog, client, id_token, signed_webhook, run_jobs, shopify
 ):
@@ -45,6 +46,7 @@ def test_no_token_secret_phone_or_email_appears_in_any_log_line(
         assert secret not in text
 
 
+@pytest.mark.promise("no-pii-in-logs")
 def test_server_request_lines_carry_no_recovery_link_and_no_colour(caplog, app, live_server):
     caplog.set_level(logging.INFO)
     token = link_token(7, 3)

@@ -27,17 +27,18 @@ _UNAUTHORIZED = {
 def operation(path: str, method: str, *, summary: str, response: dict[str, Any],
               request: dict[str, Any] | None = None, parameters: list[dict] | None = None,
               errors: dict[str, str] | None = None, media_type: str = "application/json",
-              headers: dict[str, Any] | None = None) -> Callable:
+              headers: dict[str, Any] | None = None, status: str = "200") -> Callable:
     """Record a route's contract for the OpenAPI document (path in OpenAPI form, under /api)."""
 
     def register(view: Callable) -> Callable:
-        ok: dict[str, Any] = {"description": "OK", "content": {media_type: {"schema": response}}}
+        ok: dict[str, Any] = {"description": "Created" if status == "201" else "OK",
+                              "content": {media_type: {"schema": response}}}
         if headers:
             ok["headers"] = headers
-        responses: dict[str, Any] = {"200": ok, "401": _UNAUTHORIZED}
-        for status, description in (errors or {}).items():
-            responses[status] = {"description": description,
-                                 "content": {"application/json": {"schema": ERROR}}}
+        responses: dict[str, Any] = {status: ok, "401": _UNAUTHORIZED}
+        for code, description in (errors or {}).items():
+            responses[code] = {"description": description,
+                               "content": {"application/json": {"schema": ERROR}}}
         op: dict[str, Any] = {"summary": summary, "operationId": view.__name__,
                               "responses": responses, "security": [{"shopifyIdToken": []}]}
         if request is not None:

@@ -110,7 +110,8 @@ class Suppression(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     phone_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), index=True, info=PII)
-    phone_e164: Mapped[str] = mapped_column(EncryptedText, info=PII)
+    # None once the shopper's data is erased: the keyed hash alone keeps the opt-out honoured.
+    phone_e164: Mapped[str | None] = mapped_column(EncryptedText, info=PII)
     channel: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(64))

@@ -26,6 +26,9 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("contact-sweep", "app.recovery.sweeper:sweep", 30),
     Periodic("call-sweep", "app.voice.sweeper:sweep", 60),
     Periodic("sms-sweep", "app.sms.sweeper:sweep", 60),
+    Periodic("shop-erasure-sweep", "app.privacy.erasure:sweep", 300),
+    Periodic("twilio-erasure-sweep", "app.privacy.twilio_erasure:sweep", 60),
+    Periodic("retention", "app.privacy.retention:run", 24 * 3600),
 )
 
 

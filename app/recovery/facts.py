@@ -11,8 +11,10 @@ from sqlalchemy import or_, select
 
 from app import money
 from app.consent import queries as consent
+from app.consent.phones import lookup_key
 from app.crypto import lookup_hash
 from app.extensions import db
+from app.privacy.restriction import is_restricted
 from app.recovery import policy, shoppers
 from app.recovery.models import CONTACTED, Checkout, ContactAttempt
 from app.shops import settings as shop_settings
@@ -82,6 +84,9 @@ def facts_for(checkout: Checkout, shop: Shop, now: datetime) -> policy.CheckoutF
         superseded=_superseded(checkout, checkouts),
         # Contacts to the number about checkouts outside this conversation, in the last 24 h.
         other_contacts=tuple(a.dispatched_at for a in contacts if a.checkout_id not in conversation_ids),
+        restricted=is_restricted(checkout.shop_id, customer_hash=checkout.customer_hash,
+                                 email_hash=checkout.email_hash,
+                                 phone_hash=lookup_hash(lookup_key(phone)) if phone else None),
     )
 
 

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.consent.ledger import record_from_webhook
-from app.crypto import lookup_hash
+from app.crypto import customer_hash, lookup_hash
 from app.dbtypes import utcnow
 from app.extensions import db
+from app.privacy.restriction import is_restricted_contact
 from app.recovery import attribution, clock, completion, scheduler
 from app.recovery.models import Checkout, Order
 from app.recovery.payloads import CheckoutData, OrderData, parse_checkout, parse_order
@@ -35,8 +36,13 @@ def checkout_changed(event: WebhookEvent) -> None:
     shop = _shop(event.shop_domain)
     if shop is None:
         return
-    _record_consent(shop, event)
     data = parse_checkout(event.payload)
+    if data is not None and _is_erased(shop.id, data.token):
+        return  # customers/redact erased this checkout: a late update must not bring its data back
+    if data is not None and is_restricted_contact(shop.id, customer_id=data.customer_id, email=data.email,
+                                                  phone=data.phone_e164):
+        return  # the merchant restricted processing for this customer: nothing is taken in
+    _record_consent(shop, event)
     if data is None:
         return
     now = clock.now()
@@ -55,8 +61,11 @@ def order_created(event: WebhookEvent) -> None:
     shop = _shop(event.shop_domain)
     if shop is None:
         return
-    _record_consent(shop, event)
     data = parse_order(event.payload)
+    if data is not None and is_restricted_contact(shop.id, customer_id=data.customer_id, email=data.email,
+                                                  phone=data.phone_e164):
+        return  # restricted: the order is not taken in (nor attributed)
+    _record_consent(shop, event)
     if data is None:
         return
     order = _upsert_order(shop, data, _received_at(event))
@@ -82,7 +91,17 @@ def stop_outreach(shop: Shop, **_) -> None:
 
 
 def _shop(domain: str) -> Shop | None:
-    return db.session.execute(select(Shop).where(Shop.domain == domain)).scalar_one_or_none()
+    """The shop the delivery is for; None once shop/redact is erasing it."""
+    return db.session.execute(
+        select(Shop).where(Shop.domain == domain, Shop.redact_requested_at.is_(None))
+    ).scalar_one_or_none()
+
+
+def _is_erased(shop_id: int, token: str) -> bool:
+    return db.session.execute(
+        select(Checkout.id).where(Checkout.shop_id == shop_id, Checkout.token == token,
+                                  Checkout.erased_at.is_not(None))
+    ).first() is not None
 
 
 def _received_at(event: WebhookEvent) -> datetime:
@@ -129,6 +148,7 @@ def _is_stale(checkout: Checkout, data: CheckoutData) -> bool:
 def _apply(checkout: Checkout, data: CheckoutData) -> None:
     checkout.cart_token = data.cart_token
     checkout.shopify_id = data.shopify_id
+    checkout.customer_hash = customer_hash(data.customer_id)
     checkout.email = data.email
     checkout.phone = data.phone_e164
     checkout.email_hash = lookup_hash(data.email) if data.email else None
@@ -169,7 +189,8 @@ def _upsert_order(shop: Shop, data: OrderData, received_at: datetime) -> Order:
         return order
     order = Order(
         shop_id=shop.id, shopify_id=data.shopify_id, checkout_token=data.checkout_token,
-        cart_token=data.cart_token, total_price=data.total_price, currency=data.currency,
+        cart_token=data.cart_token, customer_hash=customer_hash(data.customer_id),
+        total_price=data.total_price, currency=data.currency,
         email_hash=lookup_hash(data.email) if data.email else None,
         phone_hash=lookup_hash(data.phone_e164) if data.phone_e164 else None,
         ordered_at=data.ordered_at or received_at,

@@ -7,7 +7,6 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     ForeignKey,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.crypto import EncryptedText
+from app.crypto import EncryptedJSON, EncryptedText
 from app.dbtypes import PII, UTCDateTime, utcnow
 from app.extensions import db
 from app.money import Amount
@@ -39,6 +38,8 @@ class Checkout(db.Model):
     token: Mapped[str] = mapped_column(String(255))
     cart_token: Mapped[str | None] = mapped_column(String(255), index=True)
     shopify_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Shopify's customer id as a keyed hash (`app.crypto.customer_hash`): how compliance requests find it.
+    customer_hash: Mapped[str | None] = mapped_column(String(64), index=True, info=PII)
     # Contact data: encrypted at rest; the keyed hashes find "the same customer" without it.
     email: Mapped[str | None] = mapped_column(EncryptedText, info=PII)
     phone: Mapped[str | None] = mapped_column(EncryptedText, info=PII)
@@ -48,7 +49,8 @@ class Checkout(db.Model):
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True, info=PII)
     # The abandoned_checkout_url opens the shopper's cart with their details: personal data too.
     recovery_url: Mapped[str | None] = mapped_column(EncryptedText, info=PII)
-    line_items: Mapped[list] = mapped_column(JSON, default=list)
+    # What this shopper put in their cart: personal too, tied to them (encrypted like the rest).
+    line_items: Mapped[list] = mapped_column(EncryptedJSON, default=list, info=PII)
     currency: Mapped[str | None] = mapped_column(String(3))
     presentment_currency: Mapped[str | None] = mapped_column(String(3))
     # As the shopper saw them: Shopify's checkout amounts are in `presentment_currency`.
@@ -67,6 +69,8 @@ class Checkout(db.Model):
     holdout: Mapped[bool | None] = mapped_column(Boolean)
     # A time the shopper asked to be called back (set by the voice conversation).
     requested_callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by `customers/redact`: the personal columns are cleared and later webhooks cannot refill them.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -94,6 +98,7 @@ class Order(db.Model):
     shopify_id: Mapped[int] = mapped_column(BigInteger)
     checkout_token: Mapped[str | None] = mapped_column(String(255), index=True)
     cart_token: Mapped[str | None] = mapped_column(String(255), index=True)
+    customer_hash: Mapped[str | None] = mapped_column(String(64), index=True, info=PII)
     email_hash: Mapped[str | None] = mapped_column(String(64), index=True, info=PII)
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True, info=PII)
     # In `currency`, the shop's (an order's shop money), so revenue adds up in one currency per shop.
@@ -180,7 +185,8 @@ class RecoveryClick(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     checkout_id: Mapped[int] = mapped_column(ForeignKey("checkouts.id", ondelete="CASCADE"), index=True)
-    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempts.id", ondelete="SET NULL"))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempts.id", ondelete="SET NULL"),
+                                                    index=True)
     clicked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -193,7 +199,8 @@ class Recovery(db.Model):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     checkout_id: Mapped[int] = mapped_column(ForeignKey("checkouts.id", ondelete="CASCADE"), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
-    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempts.id", ondelete="SET NULL"))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempts.id", ondelete="SET NULL"),
+                                                    index=True)
     # call, sms or link (a click without a contact first); None for holdout conversions.
     channel: Mapped[str | None] = mapped_column(String(8))
     match_kind: Mapped[str] = mapped_column(String(16))

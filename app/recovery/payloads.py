@@ -31,6 +31,7 @@ class CheckoutData:
     first_name: str | None
     last_name: str | None
     recovery_url: str | None
+    customer_id: int | None = None
     line_items: list[dict[str, Any]] = field(default_factory=list)
     currency: str | None = None
     presentment_currency: str | None = None
@@ -58,6 +59,7 @@ class OrderData:
     total_price: Decimal | None
     currency: str | None
     ordered_at: datetime | None
+    customer_id: int | None = None
 
 
 def parse_checkout(payload: dict[str, Any]) -> CheckoutData | None:
@@ -78,6 +80,7 @@ def parse_checkout(payload: dict[str, Any]) -> CheckoutData | None:
         first_name=_text(customer.get("first_name") or address.get("first_name")),
         last_name=_text(customer.get("last_name") or address.get("last_name")),
         recovery_url=_text(payload.get("abandoned_checkout_url"), limit=2048),
+        customer_id=_int(customer.get("id")),
         line_items=_line_items(payload.get("line_items"), presentment_currency or shop_currency),
         currency=shop_currency,
         presentment_currency=presentment_currency,
@@ -109,6 +112,7 @@ def parse_order(payload: dict[str, Any]) -> OrderData | None:
         total_price=total_price,
         currency=currency,
         ordered_at=parse_time(payload.get("created_at")),
+        customer_id=_int(customer.get("id")),
     )
 
 

@@ -27,6 +27,7 @@ class Reason(StrEnum):
     """Why a checkout is not contacted (now or ever); stored and shown, so values are stable."""
 
     SHOP_INACTIVE = "shop_inactive"
+    RESTRICTED = "restricted"  # the merchant restricted processing for this customer
     COMPLETED = "completed"
     SUPERSEDED = "newer_checkout"  # the shopper's newer checkout is the one contacted
     SUPPRESSED = "suppressed"
@@ -139,6 +140,8 @@ class CheckoutFacts:
     # When this shop contacted the same number in the 24 h before now, on any checkout and any
     # channel, apart from the contacts in `attempts`: the state caps count per number, not per cart.
     other_contacts: tuple[datetime, ...] = ()
+    # The merchant restricted processing for this customer (app.privacy.restriction).
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,8 @@ def _ineligibility_reason(facts: CheckoutFacts, settings: Settings) -> Reason | 
     """The first rule that rules the checkout out; compliance first, then the merchant's filters."""
     if not facts.shop_active:
         return Reason.SHOP_INACTIVE
+    if facts.restricted:
+        return Reason.RESTRICTED
     if facts.completed:
         return Reason.COMPLETED
     if facts.suppressed:

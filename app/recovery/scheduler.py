@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -86,6 +87,11 @@ def queue_time(due: datetime) -> datetime | None:
 def cancel_checkout(checkout: Checkout, reason: str, now: datetime | None = None) -> list[str]:
     """Cancel every pending attempt of a checkout; returns the job ids to drop after commit."""
     return _cancel_where(ContactAttempt.checkout_id == checkout.id, reason, now)
+
+
+def cancel_checkouts(checkout_ids: Iterable[int], reason: str, now: datetime | None = None) -> list[str]:
+    """Cancel every pending attempt of these checkouts (a customer erased)."""
+    return _cancel_where(ContactAttempt.checkout_id.in_(list(checkout_ids)), reason, now)
 
 
 def supersede(checkout: Checkout, now: datetime) -> list[str]:

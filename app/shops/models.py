@@ -27,6 +27,8 @@ class Shop(db.Model):
     scopes: Mapped[str] = mapped_column(Text, default="")
     installed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # `shop/redact` arrived: the erasure job deletes the shop's data in batches, then this row.
+    redact_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

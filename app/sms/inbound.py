@@ -19,6 +19,7 @@ from app.consent import queries as consent
 from app.consent.phones import lookup_key
 from app.consent.suppression import SENDER_WIDE, phone_hash, resume_sms, sender_wide_sms_block
 from app.extensions import db
+from app.privacy.restriction import is_restricted
 from app.recovery import scheduler
 from app.shops import settings as shop_settings
 from app.shops.models import Shop
@@ -60,6 +61,8 @@ def answer(sender: str, body: str, opt_out_type: str | None, sid: str | None = N
         return _reply(None if kind else _help(shops))
     if not shops:
         return _reply(None)  # an unknown sender gets nothing but the keywords
+    if is_restricted(shops[0].id, phone_hash=phone_hash(phone)):
+        return _reply(None)  # the merchant restricted processing: no conversation, nothing stored
     received = _record(phone, body, shops, sid, kind=conversation.REPLY)
     db.session.flush()
     answers = conversation.reply_to(shops[0], phone, received)

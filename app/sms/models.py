@@ -37,7 +37,8 @@ class Message(db.Model):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     checkout_id: Mapped[int | None] = mapped_column(ForeignKey("checkouts.id", ondelete="CASCADE"),
                                                     index=True)
-    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempts.id", ondelete="SET NULL"))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempts.id", ondelete="SET NULL"),
+                                                    index=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
     direction: Mapped[str] = mapped_column(String(8), default="outbound")  # outbound | inbound
     # What the text is for: recovery, link, discount (promised on a call), reply, keyword.
@@ -53,6 +54,6 @@ class Message(db.Model):
     # Not to be sent before this (policy clock): an answer held for the shopper's contact window.
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The agent's state after an SMS reply it wrote, handed back with the shopper's next text.
-    agent_state: Mapped[dict | None] = mapped_column(JSON)
+    agent_state: Mapped[dict | None] = mapped_column(JSON, info=PII)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -8,7 +8,7 @@ import requests
 from flask import Response, current_app, g, jsonify, request, stream_with_context
 from sqlalchemy import select
 
-from app.api import bp
+from app.api import ROW_ID, bp
 from app.api.openapi import operation
 from app.api.paging import INVALID, PARAMETERS, QueryError, invalid, page_and_size
 from app.extensions import db
@@ -70,7 +70,7 @@ def list_calls():
                     "per_page": per_page, "next_page": page + 1 if len(rows) > per_page else None})
 
 
-@bp.get("/calls/<int:call_id>")
+@bp.get(f"/calls/<{ROW_ID}:call_id>")
 @operation("/calls/{id}", "get", summary="One call with its transcript and recording",
            response=CALL_DETAIL_SCHEMA, errors={"404": "No such call for this shop."})
 @session_token_required
@@ -87,7 +87,7 @@ def show_call(call_id: int):
     })
 
 
-@bp.get("/calls/<int:call_id>/recording")
+@bp.get(f"/calls/<{ROW_ID}:call_id>/recording")
 @operation("/calls/{id}/recording", "get", summary="The call's recording (audio, streamed from Twilio)",
            response={"type": "string", "format": "binary"}, media_type="audio/mpeg",
            errors={"404": "No such call, or no recording.", "502": "Twilio did not give the recording."})

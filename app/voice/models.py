@@ -47,8 +47,9 @@ class Call(db.Model):
                                             unique=True)
     sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=CallStatus.PENDING)
-    phone: Mapped[str] = mapped_column(EncryptedText, info=PII)  # the number dialed (E.164)
-    phone_hash: Mapped[str] = mapped_column(String(64), index=True, info=PII)
+    # The number dialed (E.164); None once the shopper's data is erased (the row stays for the figures).
+    phone: Mapped[str | None] = mapped_column(EncryptedText, info=PII)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True, info=PII)
     language: Mapped[str] = mapped_column(String(8), default="en")
     answered_by: Mapped[str | None] = mapped_column(String(32))
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
@@ -59,7 +60,7 @@ class Call(db.Model):
     dial_tries: Mapped[int] = mapped_column(Integer, default=0)
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The conversation's working state (the agent's, JSON) and the single-use code given, if any.
-    agent_state: Mapped[dict] = mapped_column(JSON, default=dict)
+    agent_state: Mapped[dict] = mapped_column(JSON, default=dict, info=PII)
     discount_code: Mapped[str | None] = mapped_column(EncryptedText, info=PII)
     recording_sid: Mapped[str | None] = mapped_column(String(64), info=PII)
     recording_duration_seconds: Mapped[int | None] = mapped_column(Integer)

@@ -16,6 +16,8 @@ MARKERS = {
 }
 
 
+@pytest.mark.promise("ai-disclosure")
+@pytest.mark.promise("recording-announced")
 @pytest.mark.parametrize("language", sorted(MARKERS))
 def test_opening_is_complete_in_every_language(language):
     ai, recorded, opt_out = MARKERS[language]
@@ -24,6 +26,7 @@ def test_opening_is_complete_in_every_language(language):
     assert "Acme Hats" in text and ai in text and recorded in text and opt_out in text
 
 
+@pytest.mark.promise("recording-announced")
 @pytest.mark.parametrize("language", sorted(MARKERS))
 def test_opening_mentions_recording_only_when_recording(language):
     text = opening(make_context(language=language), recording=False)
@@ -31,6 +34,8 @@ def test_opening_mentions_recording_only_when_recording(language):
     assert MARKERS[language][1] not in text and MARKERS[language][2] in text
 
 
+@pytest.mark.promise("ai-disclosure")
+@pytest.mark.promise("recording-announced")
 def test_opening_in_english_reads_as_written():
     assert opening(make_context(), recording=True) == (
         "Hello, this is an automated AI assistant calling on behalf of Acme Hats about your shopping cart. "
@@ -38,6 +43,7 @@ def test_opening_in_english_reads_as_written():
     )
 
 
+@pytest.mark.promise("ai-disclosure")
 def test_unsupported_language_falls_back_to_english():
     assert opening(make_context(language="pt"), recording=False).startswith("Hello, this is an automated")
 

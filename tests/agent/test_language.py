@@ -132,6 +132,7 @@ def test_classify_recognises_each_intent_in_each_language(text, language, intent
     assert classify(text, language) == intent
 
 
+@pytest.mark.promise("stop-at-once")
 @pytest.mark.parametrize(
     ("text", "language"),
     [

@@ -187,6 +187,7 @@ def test_send_link_tool_call_texts_the_link(model, make_agent):
     assert reply.state["link_sent"] is True
 
 
+@pytest.mark.promise("opt-in-only")
 def test_link_is_never_texted_without_sms_consent(model, make_agent):
     model.answers.append(completion("Sending it!", [("send_link", "{}")]))
 
@@ -242,6 +243,8 @@ def test_end_call_tool_ends_the_conversation(model, make_agent):
 # -- what the model is sent ----------------------------------------------------------------------
 
 
+@pytest.mark.promise("phone-shared-only-with-telephony")
+@pytest.mark.promise("no-training-on-customer-data")
 def test_request_carries_no_phone_email_or_address(model, make_agent):
     model.answers.append(completion("Happy to help."))
 
@@ -262,6 +265,7 @@ def test_request_carries_no_phone_email_or_address(model, make_agent):
     assert body["messages"][-1] == {"role": "user", "content": "Yes please."}
 
 
+@pytest.mark.promise("ai-disclosure")
 def test_system_prompt_states_the_merchants_rules(model, make_agent):
     model.answers.append(completion("Hola."))
     context = make_context(
@@ -279,6 +283,7 @@ def test_system_prompt_states_the_merchants_rules(model, make_agent):
 # -- the safety net ------------------------------------------------------------------------------
 
 
+@pytest.mark.promise("stop-at-once")
 @pytest.mark.parametrize(("text", "digits"), [("No, stop calling me.", ""), ("", "9")])
 def test_opt_out_never_reaches_the_model(model, make_agent, text, digits):
     reply = turn(make_agent(), make_context(), text, digits)
@@ -300,6 +305,7 @@ def test_stalled_model_falls_back_to_rules_within_the_turn(model, make_agent):
     assert reply == rules_reply(context, "The shipping is too expensive.")
 
 
+@pytest.mark.promise("no-pii-in-logs")
 def test_server_error_falls_back_to_rules_and_logs_only_the_error_type(model, make_agent, caplog):
     model.answers.append({"status": 500})
     context = make_context()
@@ -403,6 +409,7 @@ def test_stream_that_stalls_midway_falls_back_to_rules(model, make_agent):
     assert items[-2] == items[-1].text  # the rules' words are streamed too: no dead air
 
 
+@pytest.mark.promise("stop-at-once")
 def test_stream_opt_out_never_reaches_the_model(model, make_agent):
     context = make_context()
     agent = make_agent()

@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from app.agent import (
     AlreadyPurchased,
     CartLine,
@@ -54,6 +56,7 @@ def test_shipping_objection_is_met_with_the_capped_discount(context):
     assert End("completed") in replies[-1].actions
 
 
+@pytest.mark.promise("stop-at-once")
 def test_stop_opts_out_and_hangs_up(context):
     reply = converse(RulesAgent(), context, SCRIPTS["stop"]["en"])[-1]
 
@@ -61,24 +64,28 @@ def test_stop_opts_out_and_hangs_up(context):
     assert reply.text == "Understood, you won't be contacted again. Goodbye."
 
 
+@pytest.mark.promise("stop-at-once")
 def test_pressing_9_opts_out(context):
     reply = converse(RulesAgent(), context, SCRIPTS["press9"]["en"])[-1]
 
     assert reply.actions == (OptOut(),) and reply.end
 
 
+@pytest.mark.promise("stop-at-once")
 def test_stop_wins_over_everything_else_in_the_same_utterance(context):
     for line in ("No, stop calling me.", "Yes, but don't call me again", "The link? Unsubscribe me."):
         reply = converse(RulesAgent(), context, [line])[-1]
         assert reply.actions == (OptOut(),), line
 
 
+@pytest.mark.promise("stop-at-once")
 def test_pressing_9_opts_out_at_any_point(context):
     replies = converse(RulesAgent(), context, ["The shipping is too expensive.", Utterance(digits="9")])
 
     assert replies[-1].actions == (OptOut(),) and replies[-1].end
 
 
+@pytest.mark.promise("stop-at-once")
 def test_a_half_heard_stop_still_opts_out(context):
     reply = converse(RulesAgent(), context, [Utterance(text="stop", confidence=0.1)])[-1]
 
@@ -162,6 +169,7 @@ def test_busy_shopper_is_called_back_at_the_time_named(context):
     assert reply.objection == "not_now"
 
 
+@pytest.mark.promise("ai-disclosure")
 def test_robot_question_gets_the_disclosure_then_the_conversation_goes_on(context):
     replies = converse(RulesAgent(), context, SCRIPTS["robot"]["en"])
 
@@ -217,6 +225,7 @@ def test_price_objection_without_discounts_offers_the_link_instead():
     assert replies[2].actions == (SendLink(),)
 
 
+@pytest.mark.promise("opt-in-only")
 def test_discount_without_sms_consent_is_read_out():
     replies = converse(RulesAgent(), make_context(sms_allowed=False), ["Too expensive.", "Yes."])
 
@@ -224,6 +233,7 @@ def test_discount_without_sms_consent_is_read_out():
     assert replies[2].actions == (SendDiscount(10, read_out=True),)
 
 
+@pytest.mark.promise("opt-in-only")
 def test_interested_shopper_without_sms_consent_is_pointed_to_the_email():
     reply = converse(RulesAgent(), make_context(sms_allowed=False), ["Yes, I'd like to finish my order."])[-1]
 
@@ -244,6 +254,7 @@ def test_product_question_offers_a_transfer_then_connects(context):
     assert replies[2].actions == (Transfer(),)
 
 
+@pytest.mark.promise("ai-disclosure")
 def test_who_is_this_names_the_store_and_the_reason(context):
     reply = converse(RulesAgent(), context, ["Who is this?"])[-1]
 
@@ -315,6 +326,7 @@ def test_call_code_request_once_offered_sends_the_code(context):
     assert replies[2].actions == (SendDiscount(10),)
 
 
+@pytest.mark.promise("opt-in-only")
 def test_call_code_request_without_sms_consent_is_read_out():
     replies = converse(RulesAgent(), make_context(sms_allowed=False), ["Any coupon?", "Yes."])
 

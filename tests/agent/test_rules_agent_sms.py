@@ -228,6 +228,7 @@ def test_sms_person_request_never_bridges_and_offers_the_link():
     assert replies[1].actions == (SendLink(),)
 
 
+@pytest.mark.promise("stop-at-once")
 def test_sms_opt_out_has_no_spoken_goodbye():
     (reply,) = texted(["please stop texting me"])
 
@@ -406,6 +407,7 @@ def test_sms_any_thread_stays_short_and_within_the_merchants_rules(lines, langua
     assert len(discounts) <= 1 and all(0 < d.percent <= cap for d in discounts)
 
 
+@pytest.mark.promise("opt-in-only")
 def test_sms_callback_without_call_consent_promises_no_call_and_sends_the_link():
     [reply] = texted(["call me tomorrow at 6"], calls_allowed=False)
     assert not any(isinstance(action, ScheduleCallback) for action in reply.actions)

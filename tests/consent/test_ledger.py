@@ -44,6 +44,7 @@ def only(payload) -> ledger.Statement:
 
 # -- parsing: the consent attributes --------------------------------------------------------------
 
+@pytest.mark.promise("opt-in-only")
 def test_yes_is_call_and_sms_consent_with_wording_time_and_phone():
     statement = only(checkout(note_attributes=attributes("yes")))
     assert statement.granted and statement.channels == "call,sms"
@@ -65,6 +66,7 @@ def test_no_is_a_revocation_of_call_and_sms(value):
     assert statement.malformed_reason is None
 
 
+@pytest.mark.promise("opt-in-only")
 @pytest.mark.parametrize("value", ["maybe", "", "true", "1", "yes please", "oui"])
 def test_unrecognised_consent_value_is_malformed_not_consent(value):
     statement = only(checkout(note_attributes=attributes(value)))
@@ -72,17 +74,20 @@ def test_unrecognised_consent_value_is_malformed_not_consent(value):
     assert statement.malformed_reason == ledger.REASON_NOT_YES_OR_NO
 
 
+@pytest.mark.promise("opt-in-only")
 @pytest.mark.parametrize("value", [True, 1, {"a": "yes"}, ["yes"]])
 def test_non_text_consent_value_is_malformed_not_consent(value):
     statement = only(checkout(note_attributes=attributes(value)))
     assert not statement.granted and statement.malformed_reason == ledger.REASON_NOT_TEXT
 
 
+@pytest.mark.promise("opt-in-only")
 def test_null_consent_value_is_malformed_not_consent():
     payload = checkout(note_attributes=[{"name": "ringback_consent", "value": None}])
     assert only(payload).malformed_reason == ledger.REASON_NOT_TEXT
 
 
+@pytest.mark.promise("opt-in-only")
 @pytest.mark.parametrize("wording", [None, "", "   ", 42])
 def test_yes_without_wording_is_malformed_not_consent(wording):
     statement = only(checkout(note_attributes=attributes("yes", text=wording)))
@@ -94,6 +99,7 @@ def test_no_without_wording_is_still_a_valid_revocation():
     assert not statement.granted and statement.malformed_reason is None
 
 
+@pytest.mark.promise("opt-in-only")
 def test_without_consent_attribute_there_is_no_statement():
     assert parse_statements(checkout(note_attributes=[{"name": "ringback_phone", "value": US_PHONE}])) == []
     assert parse_statements(checkout(note_attributes=[{"name": "gift", "value": "yes"}])) == []
@@ -106,6 +112,7 @@ def test_consent_source_attribute_names_the_extension(value, source):
     assert statement.source == source and statement.granted
 
 
+@pytest.mark.promise("opt-in-only")
 @pytest.mark.parametrize("value", ["popup", "", 3])
 def test_unknown_consent_source_is_malformed_not_consent(value):
     statement = only(checkout(note_attributes=attributes("yes", consent_source=value)))
@@ -275,6 +282,7 @@ def test_shopify_sms_marketing_yes_is_sms_only_consent():
     assert statement.consented_at_source == "checkout"
 
 
+@pytest.mark.promise("opt-in-only")
 def test_shopify_sms_marketing_yes_without_phone_is_malformed_not_consent():
     statement = only(checkout(buyer_accepts_sms_marketing=True, sms_marketing_phone=None))
     assert not statement.granted and statement.malformed_reason == ledger.REASON_NO_SMS_PHONE
@@ -331,6 +339,7 @@ def test_record_from_webhook_appends_an_event_with_everything_kept(db, shop):
     assert stored.webhook_delivery_id == 17 and stored.recorded_at is not None
 
 
+@pytest.mark.promise("encryption-at-rest")
 @pytest.mark.data
 def test_phone_is_encrypted_at_rest(db, shop):
     record(shop, checkout(note_attributes=attributes("yes")))
@@ -508,6 +517,7 @@ def test_payload_with_both_kinds_of_consent_records_both(db, shop):
     assert sorted(e.source for e in recorded) == ["checkout_extension", "shopify_sms_marketing"]
 
 
+@pytest.mark.promise("no-pii-in-logs")
 @pytest.mark.data
 def test_no_personal_data_in_log_lines(db, shop, caplog):
     caplog.set_level(logging.DEBUG)

@@ -22,12 +22,14 @@ def tick(shop, answer, at, token="tok-1", **checkout_fields):
     return record(shop, checkout(token, note_attributes=attributes(answer, at=at), **checkout_fields))
 
 
+@pytest.mark.promise("opt-in-only")
 def test_no_events_means_no_consent(shop):
     assert consent_for_checkout(shop.id, "tok-unknown") == NO_CONSENT
     assert consent_for_phone(shop.id, US_PHONE) == NO_CONSENT
     assert NO_CONSENT == ConsentState(False, False, None, None, None)
 
 
+@pytest.mark.promise("opt-in-only")
 def test_yes_at_checkout_allows_call_and_sms_with_phone_wording_and_time(shop):
     tick(shop, "yes", T1)
     state = consent_for_checkout(shop.id, "tok-1")
@@ -36,6 +38,7 @@ def test_yes_at_checkout_allows_call_and_sms_with_phone_wording_and_time(shop):
     assert consent_for_phone(shop.id, US_PHONE) == state
 
 
+@pytest.mark.promise("opt-in-only")
 def test_later_no_revokes_an_earlier_yes(shop):
     tick(shop, "yes", T1)
     tick(shop, "no", T2)
@@ -57,12 +60,14 @@ def test_equal_consent_times_latest_recorded_wins(shop):
     assert consent_for_checkout(shop.id, "tok-1") == NO_CONSENT
 
 
+@pytest.mark.promise("opt-in-only")
 def test_malformed_statement_counts_as_no(shop):
     tick(shop, "yes", T1)
     tick(shop, "maybe", T2)
     assert consent_for_checkout(shop.id, "tok-1") == NO_CONSENT
 
 
+@pytest.mark.promise("opt-in-only")
 def test_yes_without_a_valid_phone_allows_nothing(shop):
     tick(shop, "yes", T1, phone="07911 123456")
     tick(shop, "yes", T1, token="tok-2", phone=None)
@@ -70,6 +75,7 @@ def test_yes_without_a_valid_phone_allows_nothing(shop):
     assert consent_for_checkout(shop.id, "tok-2") == NO_CONSENT
 
 
+@pytest.mark.promise("opt-in-only")
 def test_shopify_sms_marketing_yes_never_allows_calls(shop):
     record(shop, checkout(buyer_accepts_sms_marketing=True, sms_marketing_phone=US_PHONE))
     state = consent_for_checkout(shop.id, "tok-1")
@@ -166,6 +172,7 @@ def test_consent_for_an_unparseable_phone_is_none(shop):
     assert consent_for_phone(shop.id, "not a phone") == NO_CONSENT
 
 
+@pytest.mark.promise("restriction-and-rectification")
 def test_consent_follows_the_checkouts_latest_phone(shop):
     tick(shop, "yes", T1)
     tick(shop, "yes", T2, phone=UK_PHONE)
@@ -180,6 +187,7 @@ def test_shopify_sms_consent_for_another_phone_is_not_mixed_with_the_checkout_ph
     assert (state.call, state.sms, state.phone_e164) == (False, True, US_PHONE_2)
 
 
+@pytest.mark.promise("stop-at-once")
 def test_suppression_wins_over_consent(shop):
     tick(shop, "yes", T1)
     suppress(shop.id, US_PHONE, reason="stop_keyword", source="sms")
@@ -187,6 +195,7 @@ def test_suppression_wins_over_consent(shop):
     assert consent_for_phone(shop.id, US_PHONE) == NO_CONSENT
 
 
+@pytest.mark.promise("stop-at-once")
 def test_suppression_wins_over_a_later_yes(shop):
     suppress(shop.id, US_PHONE, reason="verbal_opt_out", source="voice")
     tick(shop, "yes", T3)
@@ -202,6 +211,7 @@ def test_channel_suppression_only_blocks_that_channel(shop):
         True, False)
 
 
+@pytest.mark.promise("opt-in-only")
 def test_consent_is_scoped_to_the_shop(shops):
     alpha, beta = shops
     tick(alpha, "yes", T1)

@@ -19,6 +19,7 @@ def count(db) -> int:
     return db.session.execute(select(func.count()).select_from(Suppression)).scalar_one()
 
 
+@pytest.mark.promise("encryption-at-rest")
 def test_suppress_adds_a_row_with_hashed_and_encrypted_phone(db, shop):
     row = suppress(shop.id, "+1 (201) 555-0123", reason="stop_keyword", source="sms:inbound")
     assert (row.channel, row.reason, row.source) == ("all", "stop_keyword", "sms:inbound")
@@ -42,12 +43,14 @@ def test_suppress_flushes_but_does_not_commit(db, shop):
     assert count(db) == 0
 
 
+@pytest.mark.promise("stop-at-once")
 def test_is_suppressed_matches_any_format_of_the_number(db, shop):
     suppress(shop.id, US_PHONE, reason="stop_keyword", source="sms")
     assert is_suppressed(shop.id, "+1 (201) 555-0123")
     assert not is_suppressed(shop.id, US_PHONE_2)
 
 
+@pytest.mark.promise("stop-at-once")
 @pytest.mark.parametrize("channel", ["call", "sms", "all"])
 def test_all_row_suppresses_every_channel(db, shop, channel):
     suppress(shop.id, US_PHONE, reason="verbal_opt_out", source="voice")
@@ -78,6 +81,7 @@ def test_empty_phone_is_refused_and_never_suppressed(db, shop):
     assert not is_suppressed(shop.id, "")
 
 
+@pytest.mark.promise("stop-at-once")
 def test_unparseable_number_is_still_suppressed_by_its_text(db, shop):
     suppress(shop.id, " 12345 ", reason="stop_keyword", source="sms")
     assert is_suppressed(shop.id, "12345")
@@ -109,6 +113,7 @@ def test_concurrent_suppress_of_the_same_number_keeps_the_first_row(app, monkeyp
     assert _db.session.execute(select(func.count()).select_from(Suppression)).scalar_one() == 1
 
 
+@pytest.mark.promise("stop-at-once")
 def test_sender_wide_suppression_applies_to_every_shop(db, shops):
     alpha, beta = shops
     row = suppress(suppression.SENDER_WIDE, US_PHONE, reason="sms_stop", source="sms")
@@ -156,6 +161,7 @@ def test_resume_sms_leaves_other_reasons_alone(db, shop):
     assert count(db) == 1
 
 
+@pytest.mark.promise("no-pii-in-logs")
 def test_no_personal_data_in_log_lines(db, shop, caplog):
     caplog.set_level("DEBUG")
     suppress(shop.id, US_PHONE, reason="stop_keyword", source="sms")

@@ -36,6 +36,7 @@ def events() -> list[ConsentEvent]:
     return db.session.execute(select(ConsentEvent).order_by(ConsentEvent.id)).scalars().all()
 
 
+@pytest.mark.promise("opt-in-only")
 def test_checkout_webhook_records_consent_through_the_pipeline(
         client, installed_shop, signed_webhook, run_jobs, consent_handlers):
     shop = installed_shop()

@@ -54,6 +54,7 @@ def test_facts_read_consent_address_value_and_last_update(shop, clock, deliver):
     assert result.attempts == () and result.other_contacts == () and not result.superseded
 
 
+@pytest.mark.promise("stop-at-once")
 def test_facts_see_a_suppression_at_once(shop, clock, deliver):
     deliver(("checkouts/create", checkout_payload()))
     suppress(shop.id, NY_PHONE, reason="stop_keyword", source="sms")

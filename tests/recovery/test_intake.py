@@ -44,6 +44,7 @@ def test_checkout_create_keeps_cart_totals_locale_url_contact_and_address(shop, 
     assert checkout.shopify_updated_at == T0 - timedelta(minutes=5)
 
 
+@pytest.mark.promise("encryption-at-rest")
 def test_contact_data_is_encrypted_at_rest(shop, clock, deliver):
     deliver(("checkouts/create", checkout_payload()))
     raw = db.session.execute(text("SELECT email, phone, first_name, recovery_url FROM checkouts")).one()
@@ -68,12 +69,14 @@ def test_a_consenting_checkout_gets_one_attempt_after_the_merchant_delay(shop, c
     assert attempt.scheduled_at == T0 + timedelta(minutes=25)
 
 
+@pytest.mark.promise("opt-in-only")
 def test_checkout_without_consent_gets_no_attempt(shop, clock, deliver):
     deliver(("checkouts/create", checkout_payload(consent=None)),
             ("checkouts/create", checkout_payload("tok-2", consent="no")))
     assert attempts() == []
 
 
+@pytest.mark.promise("restriction-and-rectification")
 def test_newer_update_overwrites_and_moves_the_pending_attempt(shop, clock, deliver):
     deliver(("checkouts/create", checkout_payload(updated_at=T0 - timedelta(minutes=5))))
     deliver(("checkouts/update", checkout_payload(updated_at=T0, total="200.00")))

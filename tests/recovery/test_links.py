@@ -146,6 +146,7 @@ def test_a_lookalike_host_keeps_its_path_but_not_its_host(shop, clock, client):
         302, f"https://{SHOP_DOMAIN}/1/checkouts/t?key=k")
 
 
+@pytest.mark.promise("encryption-in-transit")
 @pytest.mark.parametrize("recovery_url", [
     f"http://{SHOP_DOMAIN}/1/checkouts/tok-1/recover?key=k",
     "http://evil.com/x",

@@ -17,9 +17,10 @@ from app.recovery.models import (
 from tests.recovery.conftest import T0
 
 PERSONAL = {
-    Checkout: {"email", "phone", "first_name", "last_name", "email_hash", "phone_hash", "recovery_url"},
+    Checkout: {"customer_hash", "email", "phone", "first_name", "last_name", "email_hash", "phone_hash",
+               "recovery_url", "line_items"},
     ContactAttempt: {"phone", "phone_hash"},
-    Order: {"email_hash", "phone_hash"},
+    Order: {"customer_hash", "email_hash", "phone_hash"},
     Recovery: set(),
     RecoveryClick: set(),
 }
@@ -31,6 +32,7 @@ def test_exactly_the_personal_columns_are_flagged(model):
     assert flagged == PERSONAL[model]
 
 
+@pytest.mark.promise("encryption-at-rest")
 @pytest.mark.parametrize("model", list(PERSONAL))
 def test_personal_values_other_than_keyed_hashes_are_encrypted(model):
     for column in model.__table__.columns:
@@ -44,6 +46,7 @@ def test_statuses_are_the_documented_set():
     assert set(CONTACTED) == {AttemptStatus.DISPATCHED, AttemptStatus.COMPLETED}
 
 
+@pytest.mark.promise("encryption-at-rest")
 @pytest.mark.data
 def test_attempt_phone_is_encrypted_in_the_database(shop):
     checkout = Checkout(shop_id=shop.id, token="t", line_items=[])

@@ -84,6 +84,8 @@ def test_a_consented_open_checkout_is_eligible() -> None:
     assert eligibility(facts(), DEFAULTS) is None
 
 
+@pytest.mark.promise("opt-in-only")
+@pytest.mark.promise("stop-at-once")
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
@@ -139,6 +141,7 @@ def test_first_contact_is_a_call_after_the_delay() -> None:
     assert decision == Contact(Channel.CALL, eastern(2026, 6, 10, 10, 30))
 
 
+@pytest.mark.promise("opt-in-only")
 def test_first_contact_is_a_text_without_call_consent() -> None:
     decision = plan_next(facts(consent=Consent(call=False, sms=True)), DEFAULTS, MORNING)
     assert decision == Contact(Channel.SMS, eastern(2026, 6, 10, 10, 30))
@@ -266,6 +269,7 @@ def test_a_callback_still_respects_the_attempt_cap() -> None:
     assert plan_next(checkout, DEFAULTS, MORNING) == Stop(Reason.ATTEMPTS_EXHAUSTED)
 
 
+@pytest.mark.promise("stop-at-once")
 def test_an_opt_out_stops_every_channel() -> None:
     checkout = facts(attempts=(call(MORNING, "opted-out"),))
     assert plan_next(checkout, DEFAULTS, MORNING) == Stop(Reason.OPTED_OUT)
@@ -423,6 +427,7 @@ def test_a_contact_before_the_delay_is_too_soon() -> None:
     )
 
 
+@pytest.mark.promise("opt-in-only")
 def test_a_call_needs_call_consent_even_with_sms_consent() -> None:
     checkout = facts(consent=Consent(call=False, sms=True))
     assert may_contact_now(checkout, DEFAULTS, "call", MORNING + timedelta(hours=1)) == (
@@ -695,6 +700,7 @@ def _assert_under_state_cap(checkout: CheckoutFacts, at: datetime) -> None:
     assert sum(1 for moment in made if moment > at - timedelta(hours=24)) < 3
 
 
+@pytest.mark.promise("opt-in-only")
 @PROPERTIES
 @given(any_scenarios)
 def test_plan_next_only_plans_lawful_contacts(scenario) -> None:
@@ -706,6 +712,7 @@ def test_plan_next_only_plans_lawful_contacts(scenario) -> None:
         _assert_lawful(checkout, shop, decision.channel, decision.at, now)
 
 
+@pytest.mark.promise("opt-in-only")
 @PROPERTIES
 @given(any_scenarios, st.sampled_from(["call", "sms"]))
 def test_may_contact_now_only_allows_lawful_contacts(scenario, channel) -> None:
@@ -714,6 +721,8 @@ def test_may_contact_now_only_allows_lawful_contacts(scenario, channel) -> None:
         _assert_lawful(checkout, shop, channel, now, now)
 
 
+@pytest.mark.promise("opt-in-only")
+@pytest.mark.promise("stop-at-once")
 @PROPERTIES
 @given(blocked_scenarios(), st.integers(0, 14 * 24 * 60))
 def test_a_blocked_checkout_is_never_contacted(scenario, minutes_later) -> None:

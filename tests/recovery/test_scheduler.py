@@ -71,6 +71,7 @@ def test_a_newer_update_moves_the_same_row_and_replaces_its_job(shop, clock, del
     assert after.scheduled_at == T0 + timedelta(minutes=70)
 
 
+@pytest.mark.promise("opt-in-only")
 def test_consent_taken_back_in_an_update_cancels_the_pending_attempt(shop, clock, deliver):
     deliver(("checkouts/create", checkout_payload()))
     deliver(("checkouts/update", checkout_payload(updated_at=T0, consent="no")))
@@ -145,6 +146,7 @@ def test_cancel_phone_leaves_other_numbers_alone(shop, clock, deliver):
     assert [a.status for a in attempts()] == [AttemptStatus.CANCELED, AttemptStatus.SCHEDULED]
 
 
+@pytest.mark.promise("stop-at-once")
 def test_stop_contacting_suppresses_every_channel_and_cancels_what_is_pending(shop, clock, deliver):
     from app.consent.queries import is_suppressed
 
@@ -158,6 +160,7 @@ def test_stop_contacting_suppresses_every_channel_and_cancels_what_is_pending(sh
     assert not is_suppressed(shop.id, "+13105550123")
 
 
+@pytest.mark.promise("stop-at-once")
 def test_stop_contacting_for_every_shop_cancels_every_shops_pending_contacts(shop, clock, deliver):
     from app.consent.queries import is_suppressed
     from tests.recovery.conftest import make_shop

@@ -116,6 +116,7 @@ def test_the_sweeper_is_declared_periodic_every_30_seconds():
     assert entry.func == "app.recovery.sweeper:sweep" and entry.every_seconds == 30
 
 
+@pytest.mark.promise("stop-at-once")
 def test_sweep_cancels_pending_attempts_to_a_number_that_opted_out_anywhere(shop, clock, deliver):
     from app.consent.queries import suppress
 

@@ -5,6 +5,7 @@ import pytest
 from app.shops import settings
 
 
+@pytest.mark.promise("retention-24-months")
 def test_defaults_cover_every_field():
     values = settings.defaults()
     assert set(values) == set(settings.FIELDS)
@@ -25,6 +26,7 @@ def test_one_bad_field_rejects_the_whole_update():
     assert set(caught.value.errors) == {"max_attempts", "bogus"}
 
 
+@pytest.mark.promise("retention-24-months")
 @pytest.mark.parametrize("field,value", [
     ("calls_enabled", "yes"), ("max_attempts", True), ("max_attempts", 2.5),
     ("min_cart_value", "-1"), ("min_cart_value", "NaN"), ("min_cart_value", None),

@@ -79,6 +79,7 @@ def test_a_question_by_text_gets_an_answer(app, served, clock, deliver, run_due,
     assert "catch" not in answer.body.lower()
 
 
+@pytest.mark.promise("opt-in-only")
 def test_call_me_by_text_without_call_consent_books_no_call(app, served, clock, deliver, run_due, run_jobs):
     make_shop(calls_enabled=False)
     deliver(("checkouts/create", checkout_payload(note_attributes=[], buyer_accepts_sms_marketing=True,
@@ -129,6 +130,7 @@ def test_replies_outside_the_contact_window_wait_for_it(app, served, clock, deli
     assert len(served.messages) == 2
 
 
+@pytest.mark.promise("opt-in-only")
 def test_without_standing_sms_consent_a_reply_gets_no_answer(app, served, clock, deliver, run_due, run_jobs):
     texted(served, clock, deliver, run_due)
     deliver(("checkouts/update", checkout_payload(consent="no", updated_at=clock.now())))

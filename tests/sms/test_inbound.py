@@ -43,6 +43,7 @@ def _state():
     return suppressions, pending
 
 
+@pytest.mark.promise("stop-at-once")
 @pytest.mark.parametrize("body", ["STOP", "stop", "Stop.", "STOPALL", "unsubscribe", "CANCEL", "end", "QUIT",
                                   "revoke", "OptOut", "Stop texting me", "please don't contact me again",
                                   "no me escribas más", "arrêtez", "nicht mehr schreiben"])
@@ -56,6 +57,7 @@ def test_stop_in_any_form_suppresses_every_channel_and_cancels_what_is_pending(c
     assert len(replies) == 1 and "Alpha Goods" in replies[0] and "unsubscribed" in replies[0]
 
 
+@pytest.mark.promise("stop-at-once")
 def test_twilios_own_opt_out_is_recorded_without_a_second_reply(called, served):
     status, answer = served.send_sms(NY_PHONE, FROM_NUMBER, "STOP", url=INCOMING, opt_out_type="STOP")
     suppressions, pending = _state()
@@ -87,6 +89,7 @@ def test_an_ordinary_reply_suppresses_nothing_and_is_answered_by_text_not_twiml(
     assert served.inbound[-1].replies == [] and not suppressions and pending
 
 
+@pytest.mark.promise("stop-at-once")
 def test_stop_from_an_unknown_number_is_confirmed_and_blocks_it_for_every_shop(app, served):
     make_shop()
     served.send_sms("+12025550199", FROM_NUMBER, "STOP", url=INCOMING)
@@ -115,6 +118,7 @@ def test_forged_inbound_texts_are_refused_and_change_nothing(called, client, sig
     assert _state()[0] == []
 
 
+@pytest.mark.promise("stop-at-once")
 def test_a_signed_stop_over_the_test_client_is_honoured(called, client):
     form = {"From": NY_PHONE, "To": FROM_NUMBER, "Body": "STOP", "AccountSid": "AC" + "0" * 31 + "1"}
     signature = RequestValidator(AUTH_TOKEN).compute_signature(INCOMING, form)
@@ -138,6 +142,7 @@ def _shop_id() -> int:
     return db.session.execute(select(Shop.id)).scalars().first()
 
 
+@pytest.mark.promise("stop-at-once")
 @pytest.mark.parametrize("keyword", ["START", "unstop", "Yes"])
 def test_start_after_stop_resumes_texts_but_never_calls(called, served, keyword):
     served.send_sms(NY_PHONE, FROM_NUMBER, "STOP", url=INCOMING)
@@ -150,6 +155,8 @@ def test_start_after_stop_resumes_texts_but_never_calls(called, served, keyword)
     assert "calls stay off" in reply and "STOP" in reply
 
 
+@pytest.mark.promise("opt-in-only")
+@pytest.mark.promise("stop-at-once")
 def test_start_without_standing_consent_still_sends_nothing(app, served):
     make_shop()
     stranger = "+12025550199"
@@ -162,6 +169,8 @@ def test_start_without_standing_consent_still_sends_nothing(app, served):
     assert not served.messages
 
 
+@pytest.mark.promise("opt-in-only")
+@pytest.mark.promise("stop-at-once")
 def test_start_after_consent_was_withdrawn_lifts_nothing(called, served, deliver):
     deliver(("checkouts/update", checkout_payload(consent="no")))
     served.send_sms(NY_PHONE, FROM_NUMBER, "STOP", url=INCOMING)
@@ -185,6 +194,7 @@ def test_yes_without_a_stop_is_a_reply_for_the_agent_not_a_keyword(called, serve
 
 # -- one sender for every shop -------------------------------------------------------------------
 
+@pytest.mark.promise("stop-at-once")
 def test_stop_blocks_the_number_for_every_shop_that_texts_from_the_sender(called, served, clock, deliver,
                                                                          run_due):
     served.send_sms(NY_PHONE, FROM_NUMBER, "STOP", url=INCOMING)
@@ -199,6 +209,7 @@ def test_stop_blocks_the_number_for_every_shop_that_texts_from_the_sender(called
     assert attempts == []
 
 
+@pytest.mark.promise("stop-at-once")
 @pytest.mark.parametrize("body", ["STOP", "Stop texting me", "no me escribas más", "arrêtez",
                                   "nicht mehr schreiben"])
 def test_after_stop_no_further_sms_and_no_call(called, served, clock, run_due, body):
@@ -249,6 +260,7 @@ def test_a_text_delivered_twice_is_handled_once(called, client):
     assert len(db.session.execute(select(Message).where(Message.direction == "inbound")).scalars().all()) == 1
 
 
+@pytest.mark.promise("opt-in-only")
 def test_an_unknown_sender_gets_nothing_but_keyword_handling(app, served):
     make_shop()
     served.send_sms("+12025550199", FROM_NUMBER, "do you ship to Canada?", url=INCOMING)

@@ -12,6 +12,7 @@ from tests.voice.conftest import APP_URL, AUTH_TOKEN, FROM_NUMBER, NY_PHONE
 pytestmark = pytest.mark.data
 
 
+@pytest.mark.promise("no-pii-in-logs")
 @pytest.mark.parametrize("code", [None, 30005, 21610])
 def test_texts_replies_and_keywords_log_no_personal_data(caplog, app, served, clock, deliver, run_due,
                                                          run_jobs, code):

@@ -72,6 +72,7 @@ def test_an_undelivered_text_never_counts_as_a_contact_for_attribution(app, serv
     assert attribution.summary(shop_id)["contacted"]["checkouts"] == 0
 
 
+@pytest.mark.promise("stop-at-once")
 def test_twilio_21610_unsubscribed_blocks_the_number_for_every_shop_and_channel(app, served, clock, deliver,
                                                                                run_due):
     served.unsubscribed.add(NY_PHONE)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.telephony.client import can_call, is_configured, twilio_client
 from sandbox.twilio_sim import TwilioSimulator
 from tests.voice.conftest import ACCOUNT_SID, AUTH_TOKEN, twilio_config
 
 
+@pytest.mark.promise("phone-shared-only-with-telephony")
 def test_every_rest_call_goes_to_the_configured_base_url(make_app):
     sim = TwilioSimulator(ACCOUNT_SID, AUTH_TOKEN).start()
     sim.set_persona("+12125550123", "no_answer")

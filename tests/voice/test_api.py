@@ -93,3 +93,9 @@ def test_live_server_recording_is_not_a_twilio_url(live_server, id_token, a_call
     response = httpx.get(f"{live_server}/api/calls/{a_call.id}",
                          headers={"Authorization": f"Bearer {id_token()}"})
     assert "twilio" not in response.text.lower() and "127.0.0.1" not in response.json()["recording"]["url"]
+
+
+def test_a_call_id_beyond_any_row_is_a_404_not_a_database_error(app, client, id_token):
+    make_shop()
+    assert _get(client, id_token, "/api/calls/" + "9" * 30).status_code == 404
+    assert _get(client, id_token, "/api/calls/" + "9" * 30 + "/recording").status_code == 404

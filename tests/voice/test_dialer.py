@@ -150,6 +150,7 @@ def test_an_invalid_number_is_marked_and_never_retried(app, served, clock, deliv
         ContactAttempt.status == AttemptStatus.SCHEDULED)).first()
 
 
+@pytest.mark.promise("stop-at-once")
 def test_an_opt_out_between_tries_stops_the_retry(app, served, clock, deliver, run_due):
     from app.consent import queries as consent
 

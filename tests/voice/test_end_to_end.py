@@ -83,6 +83,7 @@ def test_shipping_cost_objection_gets_a_discount_within_the_cap_by_text(app, ser
     assert any(created[0]["code"] in body and "/r/" in body for body in texts)
 
 
+@pytest.mark.promise("stop-at-once")
 def test_stop_calling_me_suppresses_every_channel_and_plans_nothing(app, served, clock, deliver, run_due,
                                                                     run_jobs):
     make_shop()
@@ -94,6 +95,7 @@ def test_stop_calling_me_suppresses_every_channel_and_plans_nothing(app, served,
     assert sim_call.heard[-1].text  # a short confirmation before hanging up
 
 
+@pytest.mark.promise("stop-at-once")
 def test_pressing_9_opts_out_at_once(app, served, clock, deliver, run_due, run_jobs):
     make_shop()
     call, _ = _call_through(served, clock, deliver, run_due, run_jobs, "press9")
@@ -179,6 +181,7 @@ def test_silent_shopper_gets_one_reprompt_then_a_graceful_close(app, served, clo
     assert call.outcome == "no_response"
 
 
+@pytest.mark.promise("stop-at-once")
 def test_calling_back_and_pressing_9_opts_out_as_the_voicemail_promised(app, served, clock, deliver, run_due,
                                                                         run_jobs):
     make_shop()

@@ -11,6 +11,7 @@ from tests.voice.conftest import AUTH_TOKEN, NY_PHONE, checkout_payload, make_sh
 pytestmark = pytest.mark.data
 
 
+@pytest.mark.promise("no-pii-in-logs")
 @pytest.mark.parametrize("persona", ["interested", "stop", "voicemail", "spanish"])
 def test_a_call_logs_no_personal_data(caplog, app, served, clock, deliver, run_due, run_jobs, persona):
     caplog.set_level(logging.DEBUG)

@@ -64,6 +64,8 @@ def test_the_model_asking_for_more_than_the_cap_gets_the_cap(app, served, model,
     assert any("10%" in body for body in texts)
 
 
+@pytest.mark.promise("phone-shared-only-with-telephony")
+@pytest.mark.promise("no-training-on-customer-data")
 def test_the_model_sees_no_phone_email_or_address(app, served, model, shopify, clock, deliver, run_due,
                                                   run_jobs, installed_shop):
     model.answers = [completion("Sure, I'll text you the link.", [("send_link", "{}")])] + \

@@ -130,6 +130,8 @@ def test_repeated_final_callback_changes_nothing(app, client):
     assert after.outcome == "completed" and after.duration_seconds == 40
 
 
+@pytest.mark.promise("ai-disclosure")
+@pytest.mark.promise("recording-announced")
 @pytest.mark.parametrize("locale, words", [
     ("en-US", ("AI", "recorded", "stop", "9")),
     ("es-ES", ("inteligencia artificial", "grabada", "9")),
@@ -152,12 +154,14 @@ def test_the_opening_comes_complete_before_any_agent_text(app, client, locale, w
     assert len(verbs) == 2
 
 
+@pytest.mark.promise("recording-announced")
 def test_the_opening_does_not_announce_recording_when_recording_is_off(app, client):
     call = _a_call(recording_enabled=False)
     opening = _verbs(_signed(client, f"/twilio/voice/answer?call={call.id}", _form()).data)[0].text
     assert "record" not in opening.lower() and "Alpha Goods" in opening
 
 
+@pytest.mark.promise("ai-disclosure")
 def test_the_opening_uses_the_store_display_name(app, client):
     call = _a_call(store_display_name="Alpha Outdoor")
     opening = _verbs(_signed(client, f"/twilio/voice/answer?call={call.id}", _form()).data)[0].text

@@ -20,6 +20,7 @@ class DeliveryStatus(StrEnum):
     DEAD = "dead"              # failed too often; payload kept for `flask webhooks replay`
     DEFERRED = "deferred"      # no handler yet for this topic; payload kept until one exists
     IGNORED = "ignored"        # a topic the app does not subscribe to; nothing kept
+    ERASED = "erased"          # its customer (or shop) was erased before it ran: payload dropped, never run
 
 
 class WebhookDelivery(db.Model):

@@ -136,6 +136,7 @@ def test_unknown_topic_is_acknowledged_without_keeping_the_payload(client, signe
     assert delivery.status == DeliveryStatus.IGNORED and delivery.payload is None
 
 
+@pytest.mark.promise("encryption-at-rest")
 def test_stored_payload_is_not_readable_in_the_database_without_the_key(client, signed_webhook):
     body, headers = signed_webhook("checkouts/create", CHECKOUT)
     assert _post(client, body, headers).status_code == 200
