@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-dev lint test-python test-sqlite test-extensions worker bench clean
+.PHONY: run test install install-dev lint test-python test-sqlite test-extensions worker bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,11 +37,16 @@ test: lint test-python test-sqlite test-extensions
 lint: install-dev
 	$(BIN)/ruff check .
 
-test-python: install-dev
-	$(BIN)/python -m pytest
+# The admin pages' browser tests drive Chromium through the extensions' playwright-core and axe-core.
+test-python: install-dev extensions/node_modules/.installed $(CHROMIUM)
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest
 
-test-sqlite: install-dev
-	RINGBACK_TEST_DB=sqlite $(BIN)/python -m pytest -m data -q
+test-sqlite: install-dev extensions/node_modules/.installed $(CHROMIUM)
+	CHROMIUM_PATH=$(CHROMIUM) RINGBACK_TEST_DB=sqlite $(BIN)/python -m pytest -m data -q
+
+## screenshots: the admin pages' screenshots in docs/screenshots/, taken again from seeded data
+screenshots: install-dev extensions/node_modules/.installed $(CHROMIUM)
+	CHROMIUM_PATH=$(CHROMIUM) RINGBACK_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/dashboard/test_browser.py
 
 $(CHROMIUM):
 	@if [ "$$(id -u)" = "0" ]; then \
@@ -57,6 +62,7 @@ bench: install-dev
 	$(BIN)/python bench/scheduling_lateness.py
 	$(BIN)/python bench/voice_turn.py
 	$(BIN)/python bench/webhook_ingest.py
+	$(BIN)/python bench/shop_redact.py --rows 200000
 
 clean:
 	rm -rf $(VENV) extensions/node_modules instance

@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app import api, health
     from app.api import openapi  # noqa: F401 - registers /api/openapi.json
+    from app.dashboard.routes import bp as dashboard_bp
     from app.home.routes import bp as home_bp
     from app.recovery.links import bp as recovery_links_bp
     from app.shopify.oauth import bp as oauth_bp
@@ -47,8 +48,8 @@ def register_blueprints(app: Flask) -> None:
     from app.voice.routes import bp as voice_bp
 
     api.register_routes()
-    for blueprint in (health.bp, home_bp, oauth_bp, webhooks_bp, api.bp, recovery_links_bp, voice_bp,
-                      sms_bp):
+    for blueprint in (health.bp, home_bp, dashboard_bp, oauth_bp, webhooks_bp, api.bp, recovery_links_bp,
+                      voice_bp, sms_bp):
         app.register_blueprint(blueprint)
     if app.config["SANDBOX"]:
         from app.sandbox_mode import bp as sandbox_bp

@@ -7,6 +7,7 @@ Bearer-token API path as inside Shopify admin.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import click
 from flask import Blueprint, Response, abort, current_app, jsonify, request
@@ -14,12 +15,15 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.extensions import db
+from app.home.embedded import Document, register_sandbox_documents
 from app.recovery import clock
 from app.recovery.models import Checkout
 from app.shops import settings as shop_settings
 from app.shops.models import Shop
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
+# The stand-ins for App Bridge and Polaris (Shopify's CDN is out of reach offline): sandbox only.
+STAND_INS = Path(__file__).resolve().parent / "sandbox_static"
 DEMO_SHOP = "ringback-demo.myshopify.com"
 # The simulated shoppers offered on the sandbox page (the Twilio simulator's personas).
 SHOPPERS = [
@@ -47,17 +51,21 @@ def _demo_shop() -> Shop | None:
     return db.session.execute(select(Shop).where(Shop.domain == DEMO_SHOP)).scalar_one_or_none()
 
 
-def sandbox_home():
-    from app.home.routes import frame_ancestors, render_home
-
+def sandbox_document():
+    """An admin page opened without Shopify around it is the demo shop's (what App Bridge would say)."""
     _require_sandbox()
     shop = _demo_shop()
     if shop is None or not shop.is_active:
         return Response("The sandbox demo shop is not installed yet: run `make run`.", status=503,
                         mimetype="text/plain")
-    response = render_home(shop, sandbox=True, personas=SHOPPERS)
-    response.headers["Content-Security-Policy"] = frame_ancestors(shop.domain)
-    return response
+    return Document(shop=shop, sandbox=True, personas=SHOPPERS)
+
+
+def _serve_admin_documents(state) -> None:
+    register_sandbox_documents(state.app, sandbox_document)
+
+
+bp.record_once(_serve_admin_documents)
 
 
 @bp.get("/id-token")
@@ -152,32 +160,22 @@ def simulate_privacy_request():
 
 @bp.get("/app-bridge.js")
 def app_bridge_stand_in():
+    """window.shopify as App Bridge provides it (idToken(), fetch() carrying the token, the save bar,
+    s-app-nav, toasts), for pages served without Shopify around them."""
     _require_sandbox()
-    return Response(APP_BRIDGE_STAND_IN, mimetype="application/javascript")
+    return _stand_in("app-bridge.js")
 
 
-# window.shopify as App Bridge provides it: idToken(), and fetch() to our origin carries the token.
-APP_BRIDGE_STAND_IN = """
-(function () {
-  async function idToken() {
-    const response = await window.__ringbackOriginalFetch("/sandbox/id-token");
-    return (await response.json()).id_token;
-  }
-  window.__ringbackOriginalFetch = window.fetch.bind(window);
-  window.fetch = async function (input, init) {
-    const url = new URL(typeof input === "string" ? input : input.url, window.location.href);
-    if (url.origin === window.location.origin && !url.pathname.startsWith("/sandbox/")) {
-      init = Object.assign({}, init);
-      const headers = new Headers(init.headers || {});
-      if (!headers.has("Authorization")) headers.set("Authorization", "Bearer " + await idToken());
-      init.headers = headers;
-    }
-    return window.__ringbackOriginalFetch(input, init);
-  };
-  window.shopify = { idToken: idToken, config: { apiKey: "sandbox" }, sandbox: true,
-                     toast: { show: function (message) { console.log("toast:", message); } } };
-})();
-"""
+@bp.get("/polaris.js")
+def polaris_stand_in():
+    """Polaris web components the admin pages use, built on native inputs (offline; never in production)."""
+    _require_sandbox()
+    return _stand_in("polaris.js")
+
+
+def _stand_in(name: str) -> Response:
+    return Response((STAND_INS / name).read_bytes(), mimetype="application/javascript",
+                    headers={"Cache-Control": "no-cache"})
 
 
 @click.group("sandbox")
@@ -193,3 +191,31 @@ def install_command() -> None:
 
     shop = install_demo_shop()
     click.echo(f"installed {shop.domain}")
+
+
+@sandbox_group.command("simulate")
+@click.option("--count", default=1, show_default=True, type=click.IntRange(1, 200),
+              help="Checkouts to abandon.")
+@click.option("--persona", type=click.Choice([value for value, _ in SHOPPERS]),
+              help="How the simulated shoppers answer (default: a different one each).")
+@click.option("--language", default="en", show_default=True, type=click.Choice(list(shop_settings.LANGUAGES)))
+@click.option("--url", help="The running sandbox (default: APP_URL).")
+@with_appcontext
+def simulate_command(count: int, persona: str | None, language: str, url: str | None) -> None:
+    """Abandon consenting checkouts on the running sandbox (`make run`), as the page's button does:
+    signed checkout webhooks, a realistic cart, a number where it is daytime, due for contact now."""
+    import httpx
+
+    url = (url or current_app.config["APP_URL"]).rstrip("/") + "/sandbox/checkouts"
+    personas = [persona] if persona else [value for value, _ in SHOPPERS]
+    for i in range(count):
+        body = {"persona": personas[i % len(personas)], "language": language}
+        try:
+            answer = httpx.post(url, json=body, timeout=10)
+        except httpx.HTTPError as exc:
+            raise click.ClickException(f"the sandbox at {url} is not answering ({type(exc).__name__}): "
+                                       "start it with `make run`") from exc
+        if answer.status_code != 202:
+            raise click.ClickException(f"the sandbox refused the checkout ({answer.status_code}): "
+                                       f"{answer.json().get('message') or answer.json().get('error')}")
+        click.echo(f"abandoned checkout {answer.json()['checkout_token']} ({body['persona']})")

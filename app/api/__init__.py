@@ -11,6 +11,8 @@ def register_routes() -> None:
     """Import every module that adds routes to the blueprint (each feature owns its routes)."""
     from app.api import shop  # noqa: F401
     from app.consent import api as consent_api  # noqa: F401
+    from app.dashboard import api as dashboard_api  # noqa: F401
+    from app.dashboard import setup_api  # noqa: F401
     from app.privacy import api as privacy_api  # noqa: F401
     from app.recovery import api as recovery_api  # noqa: F401
     from app.shops import api as settings_api  # noqa: F401

@@ -1,1 +1,1 @@
-"""The embedded app home: verify the ID token, install on first sight, render the admin page."""
+"""The embedded app home: verify the ID token, install on first sight, serve admin documents."""

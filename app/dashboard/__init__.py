@@ -1,0 +1,1 @@
+"""The merchant's dashboard: what outreach did and what it earned."""

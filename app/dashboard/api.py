@@ -1,0 +1,928 @@
+"""The dashboard's data (contract "Records for the merchant"): GET /api/checkouts, /api/checkouts/<token>,
+/api/overview and /api/revenue, all scoped to the session token's shop.
+
+Money is a decimal string; times are ISO-8601 UTC; the date ranges of the overview and the revenue
+series are calendar days in the shop's time zone.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import g, jsonify, request
+from sqlalchemy import and_, case, func, not_, or_, select, union
+from sqlalchemy.orm import aliased
+
+from app import money
+from app.api import bp
+from app.api.openapi import operation
+from app.api.paging import DEFAULT_PER_PAGE, INVALID, MAX_PER_PAGE, QueryError, invalid, positive_int
+from app.consent.models import Channels, ConsentEvent, Suppression, SuppressionChannel
+from app.consent.queries import CHANNELS, COVERING
+from app.consent.suppression import applies_to
+from app.extensions import db
+from app.recovery import clock
+from app.recovery import lift as lift_stats
+from app.recovery.models import CONTACTED, AttemptStatus, Checkout, ContactAttempt, Recovery
+from app.recovery.policy import (
+    CONVERSATION_OUTCOMES,
+    FINAL_OUTCOMES,
+    NOT_A_CONTACT_OUTCOMES,
+    OPT_OUT_OUTCOMES,
+    Channel,
+)
+from app.shopify.session import session_token_required
+from app.shops import settings as schema
+from app.shops.models import Shop
+from app.sms.models import Message, MessageStatus
+from app.voice.models import Call
+
+MAX_TOKEN_CHARS = 255
+
+# -- what became of a checkout: the status vocabulary ------------------------------------------------
+
+
+class Status(StrEnum):
+    """A checkout's status: the first of these that holds names it (see `_STATUS_RULES`)."""
+
+    RECOVERED = "recovered"          # an order attributed to outreach (a recovery outside the holdout)
+    COMPLETED = "completed"          # ordered, not attributed to outreach (holdout conversions included)
+    ERASED = "erased"                # the customer's personal data was erased (customers/redact)
+    SCHEDULED = "scheduled"          # a contact is planned (`next_contact_at`); never for a holdout checkout
+    CONTACTED = "contacted"          # called or texted at least once, nothing planned now
+    NOT_CONTACTED = "not_contacted"  # never contacted and nothing planned; `reason` says why
+
+
+STATUS_DESCRIPTION = (
+    "`recovered`: an order attributed to outreach; `completed`: ordered, not attributed to outreach "
+    "(a holdout conversion included); `erased`: the customer's data was erased; `scheduled`: a contact "
+    "is planned; `contacted`: called or texted, nothing planned now; `not_contacted`: never contacted "
+    "and nothing planned (`reason` says why). The first that holds names the checkout.")
+
+# A contact that reached the shopper's phone: dispatched or completed, and not a failed hand-off or an
+# undelivered text (the same test as the lift's contacted arm, app.recovery.attribution).
+_CONTACT = and_(ContactAttempt.status.in_(CONTACTED),
+                or_(ContactAttempt.outcome.is_(None), ContactAttempt.outcome.not_in(NOT_A_CONTACT_OUTCOMES)))
+_NOT_HOLDOUT = or_(Checkout.holdout.is_(None), Checkout.holdout.is_(False))
+
+
+def _has_attempt(*conditions):
+    return select(ContactAttempt.id).where(ContactAttempt.checkout_id == Checkout.id, *conditions).exists()
+
+
+def _has_recovery(holdout: bool):
+    return select(Recovery.id).where(Recovery.checkout_id == Checkout.id,
+                                     Recovery.holdout.is_(holdout)).exists()
+
+
+# Each status with the condition (on a checkout row) that names it, most decisive first.
+_STATUS_RULES = (
+    (Status.RECOVERED, _has_recovery(False)),
+    (Status.COMPLETED, or_(Checkout.completed_at.is_not(None), _has_recovery(True))),
+    (Status.ERASED, Checkout.erased_at.is_not(None)),
+    # A holdout checkout has a planned attempt too, but it is withheld when due: no contact is coming.
+    (Status.SCHEDULED, and_(_NOT_HOLDOUT, _has_attempt(ContactAttempt.status == AttemptStatus.SCHEDULED))),
+    (Status.CONTACTED, _has_attempt(_CONTACT)),
+)
+STATUS = case(*[(condition, status.value) for status, condition in _STATUS_RULES],
+              else_=Status.NOT_CONTACTED.value)
+
+
+_STATUS_VALUES = frozenset(s.value for s in Status)
+_CHANNEL_VALUES = frozenset(c.value for c in Channel)
+
+
+def status_is(status: Status):
+    """The condition on a checkout row that its status is `status` (what `STATUS` computes, sargable)."""
+    conditions = []
+    for rule, condition in _STATUS_RULES:
+        if rule is status:
+            return and_(*conditions, condition)
+        conditions.append(not_(condition))
+    return and_(*conditions)
+
+
+# Attempts that say why a checkout was not contacted: their `reason` (or, for a contact that reached no
+# one, its `outcome`) is the checkout's `reason`.
+_EXPLAINING = frozenset({AttemptStatus.SKIPPED, AttemptStatus.WITHHELD, AttemptStatus.CANCELED,
+                         AttemptStatus.AWAITING_CHANNEL})
+HOLDOUT_REASON = "holdout"
+NO_CONSENT_REASON = "no_consent"
+
+# -- who was reached ---------------------------------------------------------------------------------
+
+# A person answered: every call outcome of a conversation (app.recovery.policy), an opt-out, and
+# "wrong number" / "already purchased" (someone said so). Voicemail, no answer, busy, failed are not.
+REACHED_OUTCOMES = frozenset(CONVERSATION_OUTCOMES | OPT_OUT_OUTCOMES | set(FINAL_OUTCOMES))
+# A text reached the shopper when the carrier reported it delivered (its attempt's outcome says only
+# "sent", whether or not a delivery report followed): see `_cohort_counts`.
+REACHED_DESCRIPTION = (
+    "Reached: a call that a person answered (outcome " + ", ".join(sorted(REACHED_OUTCOMES)) + "; not "
+    "voicemail, no_answer, busy or failed), or a text the carrier reported delivered.")
+
+FUNNEL = ("abandoned", "consented", "contacted", "reached", "recovered")
+
+# -- lift --------------------------------------------------------------------------------------------
+
+# Below 30 checkouts in a group one recovery moves its rate by more than 3 points, and the normal
+# approximation behind the interval (Wilson/Newcombe) is no longer trustworthy: 30 per group is the
+# usual rule of thumb for it. Below that the API gives no figure, only how far there is to go.
+MIN_SAMPLE = 30
+MINUS = "\u2212"
+EN_DASH = "\u2013"
+
+# -- paging ------------------------------------------------------------------------------------------
+
+# `next_page` is this prefix and the last row's id, base64url without padding: opaque to clients.
+CURSOR_PREFIX = "after:"
+MAX_CURSOR_CHARS = 64
+MAX_ROW_ID = 2**31 - 1
+_CURSOR_ID = re.compile(r"[1-9][0-9]{0,9}")
+# A token prefix made of these can also be matched as a range of the (shop_id, token) index.
+_RANGE_SAFE = re.compile(r"[0-9A-Za-z]+")
+
+# -- dates -------------------------------------------------------------------------------------------
+
+MAX_RANGE_DAYS = 730
+DEFAULT_RANGE_DAYS = 30
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+# -- OpenAPI -----------------------------------------------------------------------------------------
+
+_TIME = {"type": "string", "format": "date-time"}
+_NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_MONEY = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "description": "Decimal string."}
+_CHANNEL = {"enum": [c.value for c in Channel]}
+_RATE = {"type": ["number", "null"], "description": "A fraction (0..1); null for an empty group."}
+CHECKOUT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "token": {"type": "string"},
+        "status": {"enum": [s.value for s in Status], "description": STATUS_DESCRIPTION},
+        "reason": {**_NULLABLE_STRING, "description": "Why a `not_contacted` checkout was not contacted "
+                   "(e.g. no_consent, holdout, opted_out, suppressed, newer_checkout); null otherwise."},
+        "total_price": {"type": ["string", "null"], "description": "Decimal string in `currency`: the "
+                        "shop's currency when the total is known in it, else as the shopper saw it."},
+        "currency": _NULLABLE_STRING,
+        "consent": {"type": "array", "items": _CHANNEL,
+                    "description": "Channels the consent ledger grants now (a later no or an opt-out "
+                                   "takes one away)."},
+        "holdout": {"type": "boolean",
+                    "description": "In the holdout group: never contacted, to measure lift."},
+        "next_contact_at": {**_NULLABLE_TIME,
+                            "description": "When the planned contact is due; null when none."},
+        "next_contact_channel": {"enum": [*_CHANNEL["enum"], None]},
+        "last_outcome": {**_NULLABLE_STRING, "description": "How the latest finished contact ended."},
+        "recovered": {"type": "boolean"},
+        "created_at": {**_TIME, "description": "When the shopper started the checkout (Shopify's time)."},
+        "updated_at": {**_TIME, "description": "When the shopper last changed it (Shopify's time)."},
+        "completed_at": _NULLABLE_TIME,
+    },
+    "required": ["id", "token", "status", "reason", "total_price", "currency", "consent", "holdout",
+                 "next_contact_at", "next_contact_channel", "last_outcome", "recovered", "created_at",
+                 "updated_at", "completed_at"],
+}
+ATTEMPT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "seq": {"type": "integer"}, "channel": _CHANNEL,
+        "status": {"enum": [s.value for s in AttemptStatus]},
+        "outcome": _NULLABLE_STRING, "reason": _NULLABLE_STRING, "scheduled_at": _TIME,
+        "dispatched_at": _NULLABLE_TIME, "finished_at": _NULLABLE_TIME,
+    },
+    "required": ["seq", "channel", "status", "outcome", "reason", "scheduled_at", "dispatched_at",
+                 "finished_at"],
+}
+CHECKOUT_DETAIL_SCHEMA = {
+    "type": "object",
+    "properties": {
+        **CHECKOUT_SCHEMA["properties"],
+        "attempts": {"type": "array", "items": ATTEMPT_SCHEMA,
+                     "description": "Planned and made contacts, in order."},
+        "calls": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "status": {"type": "string"}, "outcome": _NULLABLE_STRING,
+            "created_at": _TIME}, "required": ["id", "status", "outcome", "created_at"]},
+            "description": "Its calls, oldest first (GET /api/calls/{id} has each one)."},
+        "messages": {"type": "integer",
+                     "description": "Texts sent and received about it (GET /api/messages)."},
+    },
+    "required": [*CHECKOUT_SCHEMA["required"], "attempts", "calls", "messages"],
+}
+LIST_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": CHECKOUT_SCHEMA},
+        "page": {"type": ["integer", "string"], "description": "1, or the cursor this page was asked with."},
+        "per_page": {"type": "integer"},
+        "next_page": {"type": ["string", "null"],
+                      "description": "Cursor of the next page (pass it as `page`)."},
+    },
+    "required": ["items", "page", "per_page", "next_page"],
+}
+LIST_PARAMETERS = [
+    {"name": "page", "in": "query", "schema": {"type": "string", "default": "1"},
+     "description": "`1` (or absent) for the first page, else a `next_page` cursor."},
+    {"name": "per_page", "in": "query", "description": f"Values above {MAX_PER_PAGE} are clamped.",
+     "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_PER_PAGE}},
+    {"name": "status", "in": "query", "schema": {"enum": [s.value for s in Status]}},
+    {"name": "channel", "in": "query", "schema": _CHANNEL,
+     "description": "Checkouts with a contact planned or made on this channel."},
+    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_TOKEN_CHARS},
+     "description": "Checkout token prefix."},
+]
+_RANGE_PARAMETERS = [
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": f"First day (shop's time zone); default: {DEFAULT_RANGE_DAYS - 1} days before `to`."},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": f"Last day, included (default: today). At most {MAX_RANGE_DAYS} days in all."},
+]
+_RANGE_INVALID = {"422": "`from` or `to` is not a date, the range is inverted, or it spans more than "
+                         f"{MAX_RANGE_DAYS} days (`errors` names each)."}
+_ARM = {"type": "object", "properties": {"checkouts": {"type": "integer"}, "recovered": {"type": "integer"},
+                                         "rate": _RATE}, "required": ["checkouts", "recovered", "rate"]}
+_POINTS = {"type": ["number", "null"], "description": "Percentage points; null without enough data."}
+OVERVIEW_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "range": {"type": "object", "properties": {
+            "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+            "timezone": {"type": "string"}}, "required": ["from", "to", "timezone"]},
+        "currency": _NULLABLE_STRING,
+        "funnel": {
+            "type": "object",
+            "description": "The checkouts started in the range: `abandoned` all of them; `consented` those "
+                           "whose shopper's last word at the checkout granted calls or texts (a later "
+                           "opt-out does not take a checkout out of the funnel: a checkout's `consent` in "
+                           "GET /api/checkouts is what stands now), contacted ones included; `contacted` "
+                           "those called or texted (a failed hand-off or an undelivered text is no "
+                           "contact); `reached` those contacted who were reached; `recovered` those with "
+                           "an order attributed to outreach. " + REACHED_DESCRIPTION,
+            "properties": {key: {"type": "integer"} for key in FUNNEL},
+            "required": list(FUNNEL),
+        },
+        "recovered": {"type": "object", "description": "Orders attributed to outreach placed in the range "
+                      "(by order time), and their revenue in `currency`: the sum of GET /api/revenue.",
+                      "properties": {"orders": {"type": "integer"}, "revenue": _MONEY},
+                      "required": ["orders", "revenue"]},
+        "channels": {"type": "array", "description": "Per channel, of the funnel's checkouts: contacted, "
+                     "reached and recovered on it; `rate` = recovered / contacted.",
+                     "items": {"type": "object", "properties": {
+                         "channel": _CHANNEL, "contacted": {"type": "integer"},
+                         "reached": {"type": "integer"}, "recovered": {"type": "integer"}, "rate": _RATE},
+                         "required": ["channel", "contacted", "reached", "recovered", "rate"]}},
+        "lift": {
+            "type": "object",
+            "description": "Recovery rate of the contacted checkouts minus that of the holdout (never "
+                           f"contacted), with its {lift_stats.DEFAULT_CONFIDENCE:.0%} confidence interval "
+                           f"(Newcombe); figures only once each group has `min_sample` checkouts.",
+            "properties": {"enough_data": {"type": "boolean"}, "min_sample": {"type": "integer"},
+                           "contacted": _ARM, "holdout": _ARM, "points": _POINTS, "ci_low": _POINTS,
+                           "ci_high": _POINTS, "reading": {"type": "string"}},
+            "required": ["enough_data", "min_sample", "contacted", "holdout", "points", "ci_low", "ci_high",
+                         "reading"],
+        },
+    },
+    "required": ["range", "currency", "funnel", "recovered", "channels", "lift"],
+}
+REVENUE_SCHEMA = {
+    "type": "object",
+    "description": "Orders attributed to outreach (holdout conversions excluded) per day of the range, "
+                   "by order time in the shop's time zone; days without any are included.",
+    "properties": {
+        "currency": _NULLABLE_STRING, "timezone": {"type": "string"},
+        "points": {"type": "array", "items": {"type": "object", "properties": {
+            "date": {"type": "string", "format": "date"}, "orders": {"type": "integer"}, "revenue": _MONEY},
+            "required": ["date", "orders", "revenue"]}},
+    },
+    "required": ["currency", "timezone", "points"],
+}
+
+
+# -- routes ------------------------------------------------------------------------------------------
+
+
+@bp.get("/checkouts")
+@operation("/checkouts", "get", summary="Checkouts, newest first, with status, consent and next contact",
+           response=LIST_SCHEMA, parameters=LIST_PARAMETERS, errors=INVALID)
+@session_token_required
+def list_checkouts():
+    try:
+        query = parse_list_query(request.args)
+    except QueryError as exc:
+        return invalid(exc)
+    items, next_id = checkout_page(g.shop.id, query)
+    return jsonify({"items": items, "page": query.page, "per_page": query.per_page,
+                    "next_page": encode_cursor(next_id) if next_id is not None else None})
+
+
+@bp.get(f"/checkouts/<string(maxlength={MAX_TOKEN_CHARS}):token>")
+@operation("/checkouts/{token}", "get", summary="One checkout with its contacts, calls and texts",
+           response=CHECKOUT_DETAIL_SCHEMA, errors={"404": "No such checkout for this shop."})
+@session_token_required
+def show_checkout(token: str):
+    detail = checkout_detail(g.shop.id, token)
+    if detail is None:
+        return jsonify({"error": "not_found"}), 404
+    return jsonify(detail)
+
+
+@bp.get("/overview")
+@operation("/overview", "get", summary="Funnel, recovered revenue, channels and lift over a date range",
+           response=OVERVIEW_SCHEMA, parameters=_RANGE_PARAMETERS, errors=_RANGE_INVALID)
+@session_token_required
+def get_overview():
+    try:
+        days = parse_range(request.args, g.shop)
+    except QueryError as exc:
+        return invalid(exc)
+    return jsonify(overview(g.shop, days))
+
+
+@bp.get("/revenue")
+@operation("/revenue", "get", summary="Recovered orders and revenue per day", response=REVENUE_SCHEMA,
+           parameters=_RANGE_PARAMETERS, errors=_RANGE_INVALID)
+@session_token_required
+def get_revenue():
+    try:
+        days = parse_range(request.args, g.shop)
+    except QueryError as exc:
+        return invalid(exc)
+    currency = shop_currency(g.shop)
+    return jsonify({"currency": currency, "timezone": days.timezone,
+                    "points": revenue_points(g.shop.id, days, currency)})
+
+
+# -- GET /api/checkouts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    page: int | str = 1           # 1, or the cursor as given
+    after_id: int | None = None   # the cursor's row: this page starts below it
+    per_page: int = DEFAULT_PER_PAGE
+    status: Status | None = None
+    channel: str | None = None
+    q: str | None = None
+
+
+def parse_list_query(args: Mapping[str, str]) -> ListQuery:
+    """Validate `?page` (a cursor), `?per_page` and the filters; raises QueryError naming each bad one."""
+    errors: dict[str, str] = {}
+    raw_page = args.get("page")
+    after_id = None
+    if raw_page is not None and raw_page.strip() != "1":
+        after_id = decode_cursor(raw_page)
+        if after_id is None:
+            errors["page"] = "must be 1 or a next_page cursor"
+    per_page = positive_int(args, "per_page", DEFAULT_PER_PAGE, None, errors)
+    status = args.get("status")
+    if status is not None and status not in _STATUS_VALUES:
+        errors["status"] = "must be one of " + ", ".join(Status)
+    channel = args.get("channel")
+    if channel is not None and channel not in _CHANNEL_VALUES:
+        errors["channel"] = "must be call or sms"
+    q = args.get("q")
+    if q is not None and len(q) > MAX_TOKEN_CHARS:
+        errors["q"] = f"must be at most {MAX_TOKEN_CHARS} characters"
+    if errors:
+        raise QueryError(errors)
+    return ListQuery(page=raw_page if after_id is not None else 1, after_id=after_id,
+                     per_page=min(per_page, MAX_PER_PAGE), status=Status(status) if status else None,
+                     channel=channel, q=q or None)
+
+
+def encode_cursor(row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{row_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str) -> int | None:
+    """The row id a cursor made by `encode_cursor` carries; None for anything else."""
+    if not raw or len(raw) > MAX_CURSOR_CHARS:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return None
+    digits = text.removeprefix(CURSOR_PREFIX)
+    if not text.startswith(CURSOR_PREFIX) or not _CURSOR_ID.fullmatch(digits):
+        return None
+    row_id = int(digits)
+    # Only the one spelling `encode_cursor` makes: no second cursor for the same page.
+    return row_id if row_id <= MAX_ROW_ID and encode_cursor(row_id) == raw else None
+
+
+# Never the personal columns: nothing on the page needs them decrypted.
+_CHECKOUT_COLUMNS = (Checkout.id, Checkout.token, Checkout.total_price, Checkout.shop_total_price,
+                     Checkout.currency, Checkout.presentment_currency, Checkout.holdout,
+                     Checkout.completed_at, Checkout.shopify_created_at, Checkout.created_at,
+                     Checkout.shopify_updated_at, Checkout.updated_at, STATUS.label("status"))
+
+
+def checkout_page(shop_id: int, query: ListQuery) -> tuple[list[dict], int | None]:
+    """One page of the shop's checkouts, newest first, and the id the next page starts below (None:
+    last page). Keyset paging on the primary key: every page costs the same, however deep."""
+    ids = select(Checkout.id).where(Checkout.shop_id == shop_id)
+    if query.after_id is not None:
+        ids = ids.where(Checkout.id < query.after_id)
+    if query.status is not None:
+        ids = ids.where(status_is(query.status))
+    if query.channel is not None:
+        ids = ids.where(_has_attempt(ContactAttempt.channel == query.channel,
+                                     ContactAttempt.status.in_((AttemptStatus.SCHEDULED, *CONTACTED))))
+    if query.q:
+        ids = ids.where(*token_prefix(query.q))
+    # The page's ids first, then its columns and status: so the database works out the status of these
+    # rows only (row by row through the indexes), never of every row the filters might pass.
+    chosen = ids.order_by(Checkout.id.desc()).limit(query.per_page + 1).cte("page")
+    rows = db.session.execute(select(*_CHECKOUT_COLUMNS).join(chosen, chosen.c.id == Checkout.id)
+                              .order_by(Checkout.id.desc())).all()
+    page = rows[:query.per_page]
+    items = [item for item, _ in describe(shop_id, page)]
+    return items, page[-1].id if len(rows) > query.per_page else None
+
+
+def token_prefix(prefix: str) -> list:
+    """Conditions for tokens starting with `prefix`, exactly (and case-sensitively on both databases);
+    an alphanumeric prefix is also given as a range, so the (shop_id, token) index can find it under
+    any collation."""
+    conditions = [func.substr(Checkout.token, 1, len(prefix)) == prefix]
+    following = _following(prefix[-1]) if _RANGE_SAFE.fullmatch(prefix) else None
+    if following is not None:
+        conditions += [Checkout.token >= prefix, Checkout.token < prefix[:-1] + following]
+    return conditions
+
+
+def _following(char: str) -> str | None:
+    """A character that sorts after `char` and after anything starting with it, bytewise and in
+    linguistic collations alike (where case and punctuation weigh less than letters), or None."""
+    if char == "9":
+        return "a"  # digits sort before letters in both
+    if "0" <= char < "9" or "a" <= char < "z" or "A" <= char < "Z":
+        return chr(ord(char) + 1)
+    return None
+
+
+def describe(shop_id: int, rows: Sequence) -> list[tuple[dict, list]]:
+    """Each checkout row (of `_CHECKOUT_COLUMNS`) as the API shows it, with its attempts; three more
+    queries whatever the number of rows: attempts, consent statements, do-not-contact entries."""
+    if not rows:
+        return []
+    attempts = _attempts_of([row.id for row in rows])
+    consent = standing_consent(shop_id, [row.token for row in rows])
+    return [(_item(row, attempts.get(row.id, []), consent.get(row.token, ())), attempts.get(row.id, []))
+            for row in rows]
+
+
+def _attempts_of(checkout_ids: list[int]) -> dict[int, list]:
+    rows = db.session.execute(
+        select(ContactAttempt.checkout_id, ContactAttempt.seq, ContactAttempt.channel, ContactAttempt.status,
+               ContactAttempt.outcome, ContactAttempt.reason, ContactAttempt.scheduled_at,
+               ContactAttempt.dispatched_at, ContactAttempt.finished_at)
+        .where(ContactAttempt.checkout_id.in_(checkout_ids))
+        .order_by(ContactAttempt.checkout_id, ContactAttempt.seq)
+    ).all()
+    by_checkout: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_checkout[row.checkout_id].append(row)
+    return by_checkout
+
+
+def _item(row, attempts: list, consent: tuple[str, ...]) -> dict:
+    status = Status(row.status)
+    holdout = bool(row.holdout)
+    pending = next((a for a in attempts if a.status == AttemptStatus.SCHEDULED), None)
+    if holdout:
+        pending = None  # withheld when due: no contact is coming
+    finished = [a for a in attempts if a.outcome is not None]
+    total, currency = _total(row)
+    return {
+        "id": row.id,
+        "token": row.token,
+        "status": status.value,
+        "reason": _reason(attempts, holdout, consent) if status is Status.NOT_CONTACTED else None,
+        "total_price": money.to_string(total, currency) if total is not None else None,
+        "currency": currency,
+        "consent": list(consent),
+        "holdout": holdout,
+        "next_contact_at": _iso(pending.scheduled_at) if pending else None,
+        "next_contact_channel": pending.channel if pending else None,
+        "last_outcome": finished[-1].outcome if finished else None,
+        "recovered": status is Status.RECOVERED,
+        "created_at": _iso(row.shopify_created_at or row.created_at),
+        "updated_at": _iso(row.shopify_updated_at or row.shopify_created_at or row.created_at),
+        "completed_at": _iso(row.completed_at),
+    }
+
+
+def _total(row) -> tuple[Decimal | None, str | None]:
+    """The total in the shop's currency when known in it, else as the shopper saw it, and its currency."""
+    if row.shop_total_price is not None:
+        return row.shop_total_price, row.currency
+    return row.total_price, row.presentment_currency or row.currency
+
+
+def _reason(attempts: list, holdout: bool, consent: tuple[str, ...]) -> str | None:
+    """Why a checkout was not contacted: the latest attempt that says so, else what its state says."""
+    for attempt in reversed(attempts):
+        if attempt.status in _EXPLAINING and attempt.reason:
+            return attempt.reason
+        if attempt.outcome in NOT_A_CONTACT_OUTCOMES:
+            return attempt.outcome
+    if holdout:
+        return HOLDOUT_REASON
+    # No attempt was ever planned: the policy stopped at intake, most often for want of consent.
+    return NO_CONSENT_REASON if not consent else None
+
+
+def _attempt(row) -> dict:
+    return {"seq": row.seq, "channel": row.channel, "status": row.status, "outcome": row.outcome,
+            "reason": row.reason, "scheduled_at": _iso(row.scheduled_at),
+            "dispatched_at": _iso(row.dispatched_at), "finished_at": _iso(row.finished_at)}
+
+
+# -- GET /api/checkouts/<token> ----------------------------------------------------------------------
+
+
+def checkout_detail(shop_id: int, token: str) -> dict | None:
+    """One checkout of the shop as listed, with its attempts, calls and the count of its texts."""
+    row = db.session.execute(
+        select(*_CHECKOUT_COLUMNS).where(Checkout.shop_id == shop_id, Checkout.token == token)
+    ).one_or_none()
+    if row is None:
+        return None
+    [(item, attempts)] = describe(shop_id, [row])
+    calls = db.session.execute(
+        select(Call.id, Call.status, Call.outcome, Call.created_at)
+        .where(Call.shop_id == shop_id, Call.checkout_id == row.id).order_by(Call.id)
+    ).all()
+    texts = db.session.execute(
+        select(func.count(Message.id)).where(Message.shop_id == shop_id, Message.checkout_id == row.id)
+    ).scalar_one()
+    return {**item, "attempts": [_attempt(a) for a in attempts],
+            "calls": [{"id": c.id, "status": c.status, "outcome": c.outcome, "created_at": _iso(c.created_at)}
+                      for c in calls],
+            "messages": texts}
+
+
+# -- consent, many checkouts at once -----------------------------------------------------------------
+
+# Bound values per IN list: under SQLite's 32766 per statement and PostgreSQL's 65535.
+_HASHES_PER_QUERY = 5000
+_EVENT_COLUMNS = (ConsentEvent.id, ConsentEvent.checkout_token, ConsentEvent.channels, ConsentEvent.granted,
+                  ConsentEvent.phone_hash, ConsentEvent.email_hash, ConsentEvent.consented_at)
+
+
+def standing_consent(shop_id: int, tokens: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The channels consent stands for now, per checkout token, with the rules of
+    `app.consent.queries.consent_for_checkout` applied to statements read at once: those of these
+    checkouts, of their numbers and of their e-mail addresses (one query), and the do-not-contact
+    entries of the numbers consent was given for. Tokens without any are left out."""
+    own, other = aliased(ConsentEvent), aliased(ConsentEvent)
+    mine = and_(own.shop_id == shop_id, own.checkout_token.in_(tokens))
+    columns = [getattr(other, column.key) for column in _EVENT_COLUMNS]
+    # Three index lookups (checkout token, number, e-mail address), not one OR no index can serve.
+    found = union(
+        select(*columns).where(other.shop_id == shop_id, other.checkout_token.in_(tokens)),
+        select(*columns).where(other.shop_id == shop_id, other.phone_hash.in_(
+            select(own.phone_hash).where(mine, own.phone_hash.is_not(None)))),
+        select(*columns).where(other.shop_id == shop_id, other.email_hash.in_(
+            select(own.email_hash).where(mine, own.email_hash.is_not(None))))).subquery()
+    events = db.session.execute(
+        select(found).order_by(found.c.consented_at.desc(), found.c.id.desc())).all()
+    by_token, by_phone, by_email = defaultdict(list), defaultdict(list), defaultdict(list)
+    for event in events:  # newest first, as `_latest` wants them
+        by_token[event.checkout_token].append(event)
+        by_phone[event.phone_hash].append(event)
+        by_email[event.email_hash].append(event)
+    deciding = {token: _latest(by_token[token]) for token in set(tokens) if token in by_token}
+    anchors = {token: _anchor(latest) for token, latest in deciding.items()}
+    suppressed = _suppressed(shop_id, {anchor.phone_hash for anchor in anchors.values() if anchor})
+    standing = {}
+    for token, anchor in anchors.items():
+        channels = _standing(deciding[token], anchor, by_phone, by_email, suppressed) if anchor else ()
+        if channels:
+            standing[token] = channels
+    return standing
+
+
+def _anchor(deciding: Mapping):
+    """The latest granting statement among the deciding ones: its number is the one consent is for."""
+    return max((ev for ev in deciding.values() if _grants(ev)), key=lambda ev: (ev.consented_at, ev.id),
+               default=None)
+
+
+def _suppressed(shop_id: int, hashes: set[str]) -> dict[str, set[str]]:
+    """The channels each number (hashed) is on the shop's or the sender-wide do-not-contact list for."""
+    channels: dict[str, set[str]] = defaultdict(set)
+    ordered = sorted(hashes)
+    for at in range(0, len(ordered), _HASHES_PER_QUERY):
+        for hashed, channel in db.session.execute(
+                select(Suppression.phone_hash, Suppression.channel).where(
+                    applies_to(shop_id), Suppression.phone_hash.in_(ordered[at:at + _HASHES_PER_QUERY]))):
+            channels[hashed].add(channel)
+    return channels
+
+
+def _standing(deciding: Mapping, anchor, by_phone: Mapping, by_email: Mapping,
+              suppressed: Mapping[str, set[str]]) -> tuple[str, ...]:
+    """`consent_for_checkout` on statements already read: per channel the checkout's latest statement
+    grants, for the anchor's number, with no later "no" from that number or e-mail address anywhere in
+    the shop, and the number is not on the do-not-contact list for the channel."""
+    by_number = _latest(by_phone.get(anchor.phone_hash, []))
+    by_address = _latest(by_email.get(anchor.email_hash, [])) if anchor.email_hash else {}
+    blocked = suppressed.get(anchor.phone_hash, set())
+    return tuple(channel for channel, event in deciding.items()
+                 if _grants(event) and event.phone_hash == anchor.phone_hash and _grants(by_number[channel])
+                 and not blocked & {channel, SuppressionChannel.ALL}
+                 and (by_address.get(channel) is None or by_address[channel].granted))
+
+
+def _latest(events: Iterable) -> dict:
+    """Per channel, the first statement covering it among `events` (newest first)."""
+    latest = dict.fromkeys(CHANNELS)
+    for event in events:
+        for channel in CHANNELS:
+            if latest[channel] is None and event.channels in COVERING[channel]:
+                latest[channel] = event
+        if all(latest.values()):
+            break
+    return latest
+
+
+def _grants(event) -> bool:
+    return event is not None and event.granted and event.phone_hash is not None
+
+
+# -- date ranges -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateRange:
+    first: date
+    last: date   # included
+    zone: tzinfo
+    timezone: str
+
+    @property
+    def start(self) -> datetime:
+        return _midnight(self.first, self.zone)
+
+    @property
+    def end(self) -> datetime:
+        """The instant after the range (midnight after `last`, shop time), in UTC."""
+        return _midnight(self.last + timedelta(days=1), self.zone)
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+def parse_range(args: Mapping[str, str], shop: Shop) -> DateRange:
+    """`?from` and `?to` (YYYY-MM-DD, the shop's days); by default the last 30 days, today included."""
+    name, zone = shop_zone(shop)
+    errors: dict[str, str] = {}
+    first, last = _date(args, "from", errors), _date(args, "to", errors)
+    if errors:
+        raise QueryError(errors)
+    if last is None:
+        last = clock.now().astimezone(zone).date()
+    if first is None:
+        first = last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if last < first:
+        errors["to"] = "must not be before from"
+    elif (last - first).days + 1 > MAX_RANGE_DAYS:
+        errors["to"] = f"the range spans at most {MAX_RANGE_DAYS} days"
+    if errors:
+        raise QueryError(errors)
+    return DateRange(first, last, zone, name)
+
+
+def shop_zone(shop: Shop) -> tuple[str, tzinfo]:
+    """The shop's IANA time zone (UTC when unknown)."""
+    try:
+        if shop.iana_timezone:
+            return shop.iana_timezone, ZoneInfo(shop.iana_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    return "UTC", UTC
+
+
+def _date(args: Mapping[str, str], name: str, errors: dict[str, str]) -> date | None:
+    raw = args.get(name)
+    if raw is None:
+        return None
+    try:
+        if _DATE.fullmatch(raw):
+            return date.fromisoformat(raw)
+    except ValueError:
+        pass
+    errors[name] = "must be a date, YYYY-MM-DD"
+    return None
+
+
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+# -- GET /api/overview -------------------------------------------------------------------------------
+
+
+def overview(shop: Shop, days: DateRange) -> dict:
+    """Funnel, channels and lift of the checkouts started in the range; orders recovered in it."""
+    counts = _cohort_counts(shop.id, _started_in(shop.id, days))
+    currency = shop_currency(shop)
+    points = revenue_points(shop.id, days, currency)
+    holdout_on = schema.resolve(shop.settings.values if shop.settings else {})["holdout_percent"] > 0
+    return {
+        "range": {"from": days.first.isoformat(), "to": days.last.isoformat(), "timezone": days.timezone},
+        "currency": currency,
+        "funnel": {step: counts[step] for step in FUNNEL},
+        "recovered": {"orders": sum(p["orders"] for p in points),
+                      "revenue": money.to_string(sum((Decimal(p["revenue"]) for p in points), Decimal(0)),
+                                                 currency)},
+        "channels": [{"channel": channel.value, "contacted": counts[f"{channel}_contacted"],
+                      "reached": counts[f"{channel}_reached"], "recovered": counts[f"{channel}_recovered"],
+                      "rate": _rate(counts[f"{channel}_recovered"], counts[f"{channel}_contacted"])}
+                     for channel in Channel],
+        "lift": lift_reading(counts["contacted"], counts["contacted_arm_recovered"], counts["withheld"],
+                             counts["holdout_arm_recovered"], holdout_on=holdout_on),
+    }
+
+
+def _started_in(shop_id: int, days: DateRange):
+    """The shop's checkouts started in the range: by Shopify's creation time, else when first seen."""
+    start, end = days.start, days.end
+    return and_(Checkout.shop_id == shop_id, or_(
+        and_(Checkout.shopify_created_at >= start, Checkout.shopify_created_at < end),
+        and_(Checkout.shopify_created_at.is_(None), Checkout.created_at >= start, Checkout.created_at < end)))
+
+
+def _consent_given():
+    """A statement of the checkout's (joined on) granting a channel that is still the latest of its
+    statements about some channel it covers: the shopper's last word at the checkout was yes."""
+    given, later = aliased(ConsentEvent), aliased(ConsentEvent)
+    newer = or_(later.consented_at > given.consented_at,
+                and_(later.consented_at == given.consented_at, later.id > given.id))
+    # A later "call,sms" statement decides both channels again; a later "sms" one only texts.
+    superseded = select(later.id).where(
+        later.shop_id == given.shop_id, later.checkout_token == given.checkout_token, newer,
+        or_(later.channels == Channels.CALL_AND_SMS, given.channels == Channels.SMS)).exists()
+    return given, and_(given.shop_id == Checkout.shop_id, given.checkout_token == Checkout.token,
+                       given.granted.is_(True), given.phone_hash.is_not(None), not_(superseded))
+
+
+def _cohort_counts(shop_id: int, cohort) -> dict[str, int]:
+    """The cohort's checkouts: all; consented; contacted and reached (in all and per channel); withheld
+    (the holdout arm); recovered by outreach (in all, per channel, and in the contacted arm); holdout
+    conversions in the holdout arm. One statement: flags per checkout (from its consent statements,
+    its attempts and their delivery reports, its recovery), summed."""
+
+    def flag(*conditions):
+        return func.max(case((and_(*conditions), 1), else_=0))
+
+    delivered = (select(Message.attempt_id).where(Message.shop_id == shop_id, Message.attempt_id.is_not(None),
+                                                  Message.status == MessageStatus.DELIVERED)
+                 .group_by(Message.attempt_id).subquery("delivered"))
+    reached = or_(ContactAttempt.outcome.in_(REACHED_OUTCOMES),
+                  and_(ContactAttempt.channel == Channel.SMS, delivered.c.attempt_id.is_not(None)))
+    ours = Recovery.holdout.is_(False)
+    flags = {"contacted": flag(_CONTACT), "withheld": flag(ContactAttempt.status == AttemptStatus.WITHHELD),
+             "recovered": flag(ours), "holdout_conversion": flag(Recovery.holdout.is_(True))}
+    for channel in Channel:
+        on = ContactAttempt.channel == channel.value
+        flags[f"{channel}_contacted"] = flag(on, _CONTACT)
+        flags[f"{channel}_reached"] = flag(on, _CONTACT, reached)
+        flags[f"{channel}_recovered"] = flag(ours, Recovery.channel == channel.value)
+    given, given_here = _consent_given()
+    per_checkout = (
+        select(flag(given.id.is_not(None)).label("consented_here"),
+               *[column.label(name) for name, column in flags.items()])
+        .select_from(Checkout)
+        .outerjoin(given, given_here)
+        .outerjoin(ContactAttempt, and_(ContactAttempt.checkout_id == Checkout.id,
+                                        ContactAttempt.shop_id == shop_id,
+                                        ContactAttempt.status.in_((*CONTACTED, AttemptStatus.WITHHELD))))
+        .outerjoin(delivered, delivered.c.attempt_id == ContactAttempt.id)
+        .outerjoin(Recovery, Recovery.checkout_id == Checkout.id)
+        .where(cohort).group_by(Checkout.id)
+    ).subquery()
+    c = per_checkout.c
+
+    def checkouts(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    totals = {"abandoned": func.count(), **{name: func.sum(c[name]) for name in flags},
+              # Every contact was made under consent then: a later "no" leaves the checkout in the funnel.
+              "consented": checkouts(or_(c.consented_here == 1, c.contacted == 1)),
+              "reached": checkouts(or_(*[c[f"{channel}_reached"] == 1 for channel in Channel])),
+              "contacted_arm_recovered": checkouts(and_(c.contacted == 1, c.recovered == 1)),
+              "holdout_arm_recovered": checkouts(and_(c.withheld == 1, c.holdout_conversion == 1))}
+    row = db.session.execute(select(*[column.label(name) for name, column in totals.items()])).one()
+    return {name: int(value or 0) for name, value in row._asdict().items()}
+
+
+def lift_reading(contacted: int, contacted_recovered: int, holdout: int, holdout_recovered: int, *,
+                 holdout_on: bool = True) -> dict:
+    """The lift of contacting over the holdout, and what it means in one sentence."""
+    result = lift_stats.lift(contacted_recovered, contacted, holdout_recovered, holdout)
+    enough = min(contacted, holdout) >= MIN_SAMPLE and result.lift is not None
+    body = {
+        "enough_data": enough, "min_sample": MIN_SAMPLE,
+        "contacted": {"checkouts": contacted, "recovered": contacted_recovered,
+                      "rate": _round(result.rate_contacted, 4)},
+        "holdout": {"checkouts": holdout, "recovered": holdout_recovered,
+                    "rate": _round(result.rate_holdout, 4)},
+        "points": None, "ci_low": None, "ci_high": None,
+    }
+    if not enough:
+        return {**body, "reading": _not_enough(contacted, holdout, holdout_on)}
+    points, low, high = (value * 100 for value in (result.lift, result.ci_low, result.ci_high))
+    return {**body, "points": round(points, 2), "ci_low": round(low, 2), "ci_high": round(high, 2),
+            "reading": _reading(points, low, high)}
+
+
+def _not_enough(contacted: int, holdout: int, holdout_on: bool) -> str:
+    if holdout == 0 and not holdout_on:
+        return ("No holdout group: with holdout_percent at 0 every checkout is contacted, so there is "
+                "nothing to compare with.")
+    short = {"contacted": max(0, MIN_SAMPLE - contacted), "holdout": max(0, MIN_SAMPLE - holdout)}
+    needed = max(short.values())
+    if all(short.values()):
+        group = "each group"
+    else:
+        group = "the holdout group" if short["holdout"] else "the contacted group"
+    noun = "checkout" if needed == 1 else "checkouts"
+    return f"Not enough data yet: {needed} more {noun} in {group} before the difference means anything."
+
+
+def _reading(points: float, low: float, high: float) -> str:
+    interval = (f"({lift_stats.DEFAULT_CONFIDENCE * 100:.0f} % CI "
+                f"{_signed(low)}{EN_DASH}{_signed(high)})")
+    more = "more" if points >= 0 else "fewer"
+    if low > 0 or high < 0:
+        return (f"Ringback recovered {_signed(abs(points))} percentage points {more} checkouts than doing "
+                f"nothing {interval}.")
+    return (f"Contacted checkouts recovered {_signed(abs(points))} percentage points {more} than the "
+            f"holdout, but that is no clear difference yet {interval}.")
+
+
+def _signed(value: float) -> str:
+    text = f"{value:.1f}"
+    if text == "-0.0":
+        text = "0.0"
+    return text.replace("-", MINUS)
+
+
+def _rate(recovered: int, total: int) -> float | None:
+    return round(recovered / total, 4) if total else None
+
+
+def _round(value: float | None, places: int) -> float | None:
+    return None if value is None else round(value, places)
+
+
+# -- GET /api/revenue --------------------------------------------------------------------------------
+
+
+def shop_currency(shop: Shop) -> str | None:
+    """The currency figures are given in: the shop's, else the one its recoveries were recorded in."""
+    if shop.currency:
+        return shop.currency
+    return db.session.execute(
+        select(Recovery.currency).where(Recovery.shop_id == shop.id, Recovery.currency.is_not(None))
+        .order_by(Recovery.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def revenue_points(shop_id: int, days: DateRange, currency: str | None) -> list[dict]:
+    """Per day of the range (shop time), the orders attributed to outreach and their revenue, in one
+    query, bucketed here (the same on SQLite and PostgreSQL, and summed exactly in Decimal). Amounts
+    recorded in another currency (a shop that changed its currency) are not converted: left out."""
+    rows = db.session.execute(
+        select(Recovery.ordered_at, Recovery.revenue, Recovery.currency)
+        .where(Recovery.shop_id == shop_id, Recovery.holdout.is_(False),
+               Recovery.ordered_at >= days.start, Recovery.ordered_at < days.end)
+    ).all()
+    orders: Counter = Counter()
+    revenue: dict[date, Decimal] = defaultdict(Decimal)
+    for ordered_at, amount, code in rows:
+        if code is not None and currency is not None and code != currency:
+            continue
+        day = ordered_at.astimezone(days.zone).date()
+        orders[day] += 1
+        revenue[day] += amount if amount is not None else Decimal(0)
+    return [{"date": day.isoformat(), "orders": orders[day],
+             "revenue": money.to_string(revenue.get(day, Decimal(0)), currency)} for day in days.days()]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
