@@ -8,14 +8,18 @@ the same number, or the same e-mail address (a "no" on a new cart may carry no p
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select, union
+from sqlalchemy.orm import aliased
 
-from app.consent.models import Channels, ConsentEvent, SuppressionChannel
+from app.consent.models import Channels, ConsentEvent, Suppression, SuppressionChannel
 from app.consent.phones import normalise
 from app.consent.suppression import (
+    applies_to,
     is_suppressed,
     is_suppressed_everywhere,
     phone_hash,
@@ -110,14 +114,7 @@ def _latest(shop_id: int, condition) -> dict[str, ConsentEvent | None]:
         select(ConsentEvent).where(ConsentEvent.shop_id == shop_id, condition)
         .order_by(ConsentEvent.consented_at.desc(), ConsentEvent.id.desc())
     ).scalars()
-    latest: dict[str, ConsentEvent | None] = dict.fromkeys(CHANNELS)
-    for event in rows:
-        for channel in CHANNELS:
-            if latest[channel] is None and event.channels in COVERING[channel]:
-                latest[channel] = event
-        if all(latest.values()):
-            break
-    return latest
+    return _deciding(rows)
 
 
 def _covers(suppressed: set[str], channel: str) -> bool:
@@ -149,3 +146,84 @@ def _hash(phone: str) -> str | None:
 __all__ = ["ConsentState", "NO_CONSENT", "consent_for_checkout", "consent_for_phone", "is_suppressed",
            "is_suppressed_everywhere", "sms_consent_on_record",
            "ledger_page", "ledger_query", "suppress"]
+
+
+# -- many checkouts at once (the merchant's list) ---------------------------------------------------
+
+# Bound values per IN list: under SQLite's 32766 per statement and PostgreSQL's 65535.
+_HASHES_PER_QUERY = 5000
+_EVENT_COLUMNS = (ConsentEvent.id, ConsentEvent.checkout_token, ConsentEvent.channels, ConsentEvent.granted,
+                  ConsentEvent.phone_hash, ConsentEvent.email_hash, ConsentEvent.consented_at)
+
+
+def consent_for_checkouts(shop_id: int, tokens: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The channels consent stands for now, per checkout token, with the rules of
+    `consent_for_checkout` applied to statements read at once (a page of the merchant's list): those of these
+    checkouts, of their numbers and of their e-mail addresses (one query), and the do-not-contact
+    entries of the numbers consent was given for. Tokens without any are left out."""
+    own, other = aliased(ConsentEvent), aliased(ConsentEvent)
+    mine = and_(own.shop_id == shop_id, own.checkout_token.in_(tokens))
+    columns = [getattr(other, column.key) for column in _EVENT_COLUMNS]
+    # Three index lookups (checkout token, number, e-mail address), not one OR no index can serve.
+    found = union(
+        select(*columns).where(other.shop_id == shop_id, other.checkout_token.in_(tokens)),
+        select(*columns).where(other.shop_id == shop_id, other.phone_hash.in_(
+            select(own.phone_hash).where(mine, own.phone_hash.is_not(None)))),
+        select(*columns).where(other.shop_id == shop_id, other.email_hash.in_(
+            select(own.email_hash).where(mine, own.email_hash.is_not(None))))).subquery()
+    events = db.session.execute(
+        select(found).order_by(found.c.consented_at.desc(), found.c.id.desc())).all()
+    by_token, by_phone, by_email = defaultdict(list), defaultdict(list), defaultdict(list)
+    for event in events:  # newest first, as `_deciding` wants them
+        by_token[event.checkout_token].append(event)
+        by_phone[event.phone_hash].append(event)
+        by_email[event.email_hash].append(event)
+    deciding = {token: _deciding(by_token[token]) for token in set(tokens) if token in by_token}
+    anchors = {token: _anchor(latest.values()) for token, latest in deciding.items()}
+    suppressed = _suppressed_channels(shop_id, {anchor.phone_hash for anchor in anchors.values() if anchor})
+    standing = {}
+    for token, anchor in anchors.items():
+        channels = (_standing_channels(deciding[token], anchor, by_phone, by_email, suppressed)
+                    if anchor else ())
+        if channels:
+            standing[token] = channels
+    return standing
+
+
+def _suppressed_channels(shop_id: int, hashes: set[str]) -> dict[str, set[str]]:
+    """The channels each number (hashed) is on the shop's or the sender-wide do-not-contact list for."""
+    channels: dict[str, set[str]] = defaultdict(set)
+    ordered = sorted(hashes)
+    for at in range(0, len(ordered), _HASHES_PER_QUERY):
+        for hashed, channel in db.session.execute(
+                select(Suppression.phone_hash, Suppression.channel).where(
+                    applies_to(shop_id), Suppression.phone_hash.in_(ordered[at:at + _HASHES_PER_QUERY]))):
+            channels[hashed].add(channel)
+    return channels
+
+
+def _standing_channels(deciding: Mapping, anchor, by_phone: Mapping, by_email: Mapping,
+              suppressed: Mapping[str, set[str]]) -> tuple[str, ...]:
+    """`consent_for_checkout` on statements already read: per channel the checkout's latest statement
+    grants, for the anchor's number, with no later "no" from that number or e-mail address anywhere in
+    the shop, and the number is not on the do-not-contact list for the channel."""
+    by_number = _deciding(by_phone.get(anchor.phone_hash, []))
+    by_address = _deciding(by_email.get(anchor.email_hash, [])) if anchor.email_hash else {}
+    blocked = suppressed.get(anchor.phone_hash, set())
+    return tuple(channel for channel, event in deciding.items()
+                 if _grants(event) and event.phone_hash == anchor.phone_hash and _grants(by_number[channel])
+                 and not _covers(blocked, channel)
+                 and (by_address.get(channel) is None or by_address[channel].granted))
+
+
+def _deciding(events: Iterable) -> dict:
+    """Per channel, the first statement covering it among `events` (newest first)."""
+    latest = dict.fromkeys(CHANNELS)
+    for event in events:
+        for channel in CHANNELS:
+            if latest[channel] is None and event.channels in COVERING[channel]:
+                latest[channel] = event
+        if all(latest.values()):
+            break
+    return latest
+

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -18,16 +18,15 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, jsonify, request
-from sqlalchemy import and_, case, func, not_, or_, select, union
+from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from app import money
 from app.api import bp
 from app.api.openapi import operation
 from app.api.paging import DEFAULT_PER_PAGE, INVALID, MAX_PER_PAGE, QueryError, invalid, positive_int
-from app.consent.models import Channels, ConsentEvent, Suppression, SuppressionChannel
-from app.consent.queries import CHANNELS, COVERING
-from app.consent.suppression import applies_to
+from app.consent.models import Channels, ConsentEvent
+from app.consent.queries import consent_for_checkouts
 from app.extensions import db
 from app.recovery import clock
 from app.recovery import lift as lift_stats
@@ -478,7 +477,7 @@ def describe(shop_id: int, rows: Sequence) -> list[tuple[dict, list]]:
     if not rows:
         return []
     attempts = _attempts_of([row.id for row in rows])
-    consent = standing_consent(shop_id, [row.token for row in rows])
+    consent = consent_for_checkouts(shop_id, [row.token for row in rows])
     return [(_item(row, attempts.get(row.id, []), consent.get(row.token, ())), attempts.get(row.id, []))
             for row in rows]
 
@@ -572,95 +571,6 @@ def checkout_detail(shop_id: int, token: str) -> dict | None:
             "calls": [{"id": c.id, "status": c.status, "outcome": c.outcome, "created_at": _iso(c.created_at)}
                       for c in calls],
             "messages": texts}
-
-
-# -- consent, many checkouts at once -----------------------------------------------------------------
-
-# Bound values per IN list: under SQLite's 32766 per statement and PostgreSQL's 65535.
-_HASHES_PER_QUERY = 5000
-_EVENT_COLUMNS = (ConsentEvent.id, ConsentEvent.checkout_token, ConsentEvent.channels, ConsentEvent.granted,
-                  ConsentEvent.phone_hash, ConsentEvent.email_hash, ConsentEvent.consented_at)
-
-
-def standing_consent(shop_id: int, tokens: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """The channels consent stands for now, per checkout token, with the rules of
-    `app.consent.queries.consent_for_checkout` applied to statements read at once: those of these
-    checkouts, of their numbers and of their e-mail addresses (one query), and the do-not-contact
-    entries of the numbers consent was given for. Tokens without any are left out."""
-    own, other = aliased(ConsentEvent), aliased(ConsentEvent)
-    mine = and_(own.shop_id == shop_id, own.checkout_token.in_(tokens))
-    columns = [getattr(other, column.key) for column in _EVENT_COLUMNS]
-    # Three index lookups (checkout token, number, e-mail address), not one OR no index can serve.
-    found = union(
-        select(*columns).where(other.shop_id == shop_id, other.checkout_token.in_(tokens)),
-        select(*columns).where(other.shop_id == shop_id, other.phone_hash.in_(
-            select(own.phone_hash).where(mine, own.phone_hash.is_not(None)))),
-        select(*columns).where(other.shop_id == shop_id, other.email_hash.in_(
-            select(own.email_hash).where(mine, own.email_hash.is_not(None))))).subquery()
-    events = db.session.execute(
-        select(found).order_by(found.c.consented_at.desc(), found.c.id.desc())).all()
-    by_token, by_phone, by_email = defaultdict(list), defaultdict(list), defaultdict(list)
-    for event in events:  # newest first, as `_latest` wants them
-        by_token[event.checkout_token].append(event)
-        by_phone[event.phone_hash].append(event)
-        by_email[event.email_hash].append(event)
-    deciding = {token: _latest(by_token[token]) for token in set(tokens) if token in by_token}
-    anchors = {token: _anchor(latest) for token, latest in deciding.items()}
-    suppressed = _suppressed(shop_id, {anchor.phone_hash for anchor in anchors.values() if anchor})
-    standing = {}
-    for token, anchor in anchors.items():
-        channels = _standing(deciding[token], anchor, by_phone, by_email, suppressed) if anchor else ()
-        if channels:
-            standing[token] = channels
-    return standing
-
-
-def _anchor(deciding: Mapping):
-    """The latest granting statement among the deciding ones: its number is the one consent is for."""
-    return max((ev for ev in deciding.values() if _grants(ev)), key=lambda ev: (ev.consented_at, ev.id),
-               default=None)
-
-
-def _suppressed(shop_id: int, hashes: set[str]) -> dict[str, set[str]]:
-    """The channels each number (hashed) is on the shop's or the sender-wide do-not-contact list for."""
-    channels: dict[str, set[str]] = defaultdict(set)
-    ordered = sorted(hashes)
-    for at in range(0, len(ordered), _HASHES_PER_QUERY):
-        for hashed, channel in db.session.execute(
-                select(Suppression.phone_hash, Suppression.channel).where(
-                    applies_to(shop_id), Suppression.phone_hash.in_(ordered[at:at + _HASHES_PER_QUERY]))):
-            channels[hashed].add(channel)
-    return channels
-
-
-def _standing(deciding: Mapping, anchor, by_phone: Mapping, by_email: Mapping,
-              suppressed: Mapping[str, set[str]]) -> tuple[str, ...]:
-    """`consent_for_checkout` on statements already read: per channel the checkout's latest statement
-    grants, for the anchor's number, with no later "no" from that number or e-mail address anywhere in
-    the shop, and the number is not on the do-not-contact list for the channel."""
-    by_number = _latest(by_phone.get(anchor.phone_hash, []))
-    by_address = _latest(by_email.get(anchor.email_hash, [])) if anchor.email_hash else {}
-    blocked = suppressed.get(anchor.phone_hash, set())
-    return tuple(channel for channel, event in deciding.items()
-                 if _grants(event) and event.phone_hash == anchor.phone_hash and _grants(by_number[channel])
-                 and not blocked & {channel, SuppressionChannel.ALL}
-                 and (by_address.get(channel) is None or by_address[channel].granted))
-
-
-def _latest(events: Iterable) -> dict:
-    """Per channel, the first statement covering it among `events` (newest first)."""
-    latest = dict.fromkeys(CHANNELS)
-    for event in events:
-        for channel in CHANNELS:
-            if latest[channel] is None and event.channels in COVERING[channel]:
-                latest[channel] = event
-        if all(latest.values()):
-            break
-    return latest
-
-
-def _grants(event) -> bool:
-    return event is not None and event.granted and event.phone_hash is not None
 
 
 # -- date ranges -------------------------------------------------------------------------------------
