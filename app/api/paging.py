@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from flask import jsonify
+
+from app.extensions import db
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200  # larger requests are clamped to this, not refused
@@ -60,3 +62,24 @@ def _whole_number(text: str) -> int:
     if not _DIGITS.fullmatch(text):
         return 0
     return int(text) if len(text) <= MAX_DIGITS else 10**MAX_DIGITS
+
+
+def list_schema(item: dict) -> dict:
+    """The contract's list answer around `item`: {"items", "page", "per_page", "next_page"}."""
+    return {"type": "object", "properties": {
+        "items": {"type": "array", "items": item}, "page": {"type": "integer"},
+        "per_page": {"type": "integer"}, "next_page": {"type": ["integer", "null"]}},
+        "required": ["items", "page", "per_page", "next_page"]}
+
+
+def offset_page(query, serialise: Callable, args: Mapping[str, str]):
+    """A list endpoint's answer for `query` (a select of rows, ordered, newest first): `?page` and
+    `?per_page` (422 when invalid), one row more than the page asked to learn whether another
+    follows, each row through `serialise`."""
+    errors: dict[str, str] = {}
+    page, per_page = page_and_size(args, errors)
+    if errors:
+        return invalid(QueryError(errors))
+    rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page)).scalars().all()
+    return jsonify({"items": [serialise(row) for row in rows[:per_page]], "page": page, "per_page": per_page,
+                    "next_page": page + 1 if len(rows) > per_page else None})

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.api import ROW_ID, bp
 from app.api.openapi import operation
-from app.api.paging import INVALID, PARAMETERS, QueryError, invalid, page_and_size
+from app.api.paging import INVALID, PARAMETERS, list_schema, offset_page
 from app.consent.phones import normalise
 from app.dbtypes import utcnow
 from app.extensions import db
@@ -52,10 +52,7 @@ DETAIL_SCHEMA = {
     },
     "required": [*SUMMARY_SCHEMA["required"], "export"],
 }
-LIST_SCHEMA = {"type": "object", "properties": {
-    "items": {"type": "array", "items": SUMMARY_SCHEMA}, "page": {"type": "integer"},
-    "per_page": {"type": "integer"}, "next_page": {"type": ["integer", "null"]}},
-    "required": ["items", "page", "per_page", "next_page"]}
+LIST_SCHEMA = list_schema(SUMMARY_SCHEMA)
 _DOWNLOAD = [{"name": "download", "in": "query", "schema": {"enum": ["1"]},
               "description": "`1`: answer as a file attachment."}]
 
@@ -65,16 +62,9 @@ _DOWNLOAD = [{"name": "download", "in": "query", "schema": {"enum": ["1"]},
            parameters=PARAMETERS, errors=INVALID)
 @session_token_required
 def list_data_requests():
-    errors: dict[str, str] = {}
-    page, per_page = page_and_size(request.args, errors)
-    if errors:
-        return invalid(QueryError(errors))
-    rows = db.session.execute(
+    return offset_page(
         select(DataRequest).where(DataRequest.shop_id == g.shop.id, DataRequest.expires_at > utcnow())
-        .order_by(DataRequest.id.desc()).limit(per_page + 1).offset((page - 1) * per_page)
-    ).scalars().all()
-    return jsonify({"items": [_summary(r) for r in rows[:per_page]], "page": page, "per_page": per_page,
-                    "next_page": page + 1 if len(rows) > per_page else None})
+        .order_by(DataRequest.id.desc()), _summary, request.args)
 
 
 @bp.get(f"/data-requests/<{ROW_ID}:request_id>")
@@ -120,10 +110,7 @@ RESTRICTION_SCHEMA = {
     },
     "required": ["id", "by_customer_id", "by_email", "by_phone", "created_at", "lifted_at"],
 }
-RESTRICTIONS_SCHEMA = {"type": "object", "properties": {
-    "items": {"type": "array", "items": RESTRICTION_SCHEMA}, "page": {"type": "integer"},
-    "per_page": {"type": "integer"}, "next_page": {"type": ["integer", "null"]}},
-    "required": ["items", "page", "per_page", "next_page"]}
+RESTRICTIONS_SCHEMA = list_schema(RESTRICTION_SCHEMA)
 RESTRICT_REQUEST = {
     "type": "object",
     "description": "At least one of the three, as Shopify names the customer.",
@@ -140,16 +127,8 @@ RESTRICT_REQUEST = {
            response=RESTRICTIONS_SCHEMA, parameters=PARAMETERS, errors=INVALID)
 @session_token_required
 def list_restrictions():
-    errors: dict[str, str] = {}
-    page, per_page = page_and_size(request.args, errors)
-    if errors:
-        return invalid(QueryError(errors))
-    rows = db.session.execute(
-        select(Restriction).where(Restriction.shop_id == g.shop.id)
-        .order_by(Restriction.id.desc()).limit(per_page + 1).offset((page - 1) * per_page)
-    ).scalars().all()
-    return jsonify({"items": [_restriction(r) for r in rows[:per_page]], "page": page, "per_page": per_page,
-                    "next_page": page + 1 if len(rows) > per_page else None})
+    return offset_page(select(Restriction).where(Restriction.shop_id == g.shop.id)
+                       .order_by(Restriction.id.desc()), _restriction, request.args)
 
 
 @bp.post("/restrictions")
