@@ -63,6 +63,7 @@ bench: install-dev
 	$(BIN)/python bench/voice_turn.py
 	$(BIN)/python bench/webhook_ingest.py
 	$(BIN)/python bench/shop_redact.py --rows 200000
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) extensions/node_modules instance
