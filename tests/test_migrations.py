@@ -74,3 +74,13 @@ def test_0008_encrypts_the_carts_already_stored_and_downgrade_restores_them(empt
             restored = conn.execute(sa.text("SELECT line_items FROM checkouts")).scalar_one()
         assert (json.loads(restored) if isinstance(restored, str) else restored) == LINES
         db.engine.dispose()
+
+
+def test_the_models_are_what_the_migrations_build(app):
+    """A model changed without its migration (or the reverse) shows up as an autogenerate diff."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diffs == []

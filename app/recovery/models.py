@@ -31,7 +31,11 @@ class Checkout(db.Model):
     """An abandoned (or since completed) checkout, as its latest webhook described it."""
 
     __tablename__ = "checkouts"
-    __table_args__ = (UniqueConstraint("shop_id", "token"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "token"),
+        # The admin's date ranges: checkouts started in them (app/dashboard, bench/dashboard.py).
+        Index("ix_checkouts_shop_started", "shop_id", "shopify_created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
