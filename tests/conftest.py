@@ -10,6 +10,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -77,10 +78,17 @@ def _is_ip(host: str) -> bool:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
     """A database of its own for this test run, migrated to head."""
+    with empty_database(tmp_path_factory.mktemp("db"), "ringback_test") as url:
+        yield url
+
+
+@contextmanager
+def empty_database(directory, prefix: str) -> Iterator[str]:
+    """A new, empty database on the backend under test (dropped afterwards): its URL."""
     if backend() == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'ringback.db'}"
+        yield f"sqlite:///{directory / f'{prefix}.db'}"
         return
-    name = f"ringback_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -12,25 +11,16 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.crypto import keyring
 from app.extensions import db
-from tests.conftest import PG_ADMIN_URL, _config, backend
+from tests.conftest import _config, empty_database
 
 pytestmark = pytest.mark.data
 LINES = [{"title": "Hat", "quantity": 2, "price": "60.00"}]
 
 
 @pytest.fixture
-def empty_database(tmp_path):
-    if backend() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"ringback_migrations_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def fresh_database(tmp_path):
+    with empty_database(tmp_path, "ringback_migrations") as url:
+        yield url
 
 
 def _a_call_with_a_turn(conn) -> None:
@@ -52,8 +42,8 @@ def _count(table: str) -> int:
 
 
 @pytest.mark.promise("encryption-at-rest")
-def test_0008_encrypts_the_carts_already_stored_and_downgrade_restores_them(empty_database, tmp_path):
-    app = create_app(_config(empty_database, tmp_path / "instance", "ringback-migrations"))
+def test_0008_encrypts_the_carts_already_stored_and_downgrade_restores_them(fresh_database, tmp_path):
+    app = create_app(_config(fresh_database, tmp_path / "instance", "ringback-migrations"))
     with app.app_context():
         upgrade(revision="0007")
         with db.engine.begin() as conn:

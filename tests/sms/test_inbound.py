@@ -273,3 +273,21 @@ def test_an_unknown_sender_gets_nothing_but_keyword_handling(app, served):
 def test_an_inbound_text_for_another_twilio_account_changes_nothing(called, client):
     _post(client, _form(Body="STOP", AccountSid="AC" + "9" * 32))
     assert _state()[0] == []
+
+
+@pytest.mark.promise("restriction-and-rectification")
+def test_a_restricted_shoppers_reply_gets_no_conversation_and_is_not_stored(called, served, run_jobs):
+    from app.consent.suppression import phone_hash
+    from app.privacy.models import Restriction
+
+    db.session.add(Restriction(shop_id=_shop_id(), phone_hash=phone_hash(NY_PHONE)))
+    db.session.commit()
+    before = db.session.execute(select(Message)).scalars().all()
+    served.send_sms(NY_PHONE, FROM_NUMBER, "send me the link", url=INCOMING)
+    run_jobs()
+    served.wait_idle()
+    db.session.commit()
+    assert db.session.execute(select(Message)).scalars().all() == before, "nothing stored, nothing sent"
+    served.send_sms(NY_PHONE, FROM_NUMBER, "STOP", url=INCOMING)
+    suppressions, _ = _state()
+    assert suppressions, "STOP still works for a restricted shopper"
