@@ -1,4 +1,5 @@
-"""Flask CLI commands: worker, webhook replay, privacy (Twilio deletions), and the sandbox."""
+"""Flask CLI commands: worker, webhook replay, privacy (Twilio deletions), key rotation, the overview's
+funnels, and the sandbox."""
 
 from __future__ import annotations
 
@@ -183,6 +184,18 @@ def deletions_command(limit: int) -> None:
                    f"{row.last_error or '-'}\t{when}")
 
 
+@click.command("refresh-funnels")
+@with_appcontext
+def refresh_funnels_command() -> None:
+    """Store the overview's funnel of every checkout changed since the last refresh, now (the
+    `funnel-refresh` job does it every 5 s; after migrating a large database this does it at once)."""
+    from app.dashboard import funnel
+
+    started = time.monotonic()
+    done = funnel.refresh()
+    click.echo(f"refreshed {done} checkouts in {time.monotonic() - started:.1f} s")
+
+
 @click.command("rotate-keys")
 @click.option("--new-lookup-key", envvar="RINGBACK_NEW_LOOKUP_KEY", default="", metavar="KEY",
               help="Also move every lookup hash to this key (web app and workers stopped; "
@@ -210,6 +223,7 @@ def register_commands(app) -> None:
     app.cli.add_command(webhooks_group)
     app.cli.add_command(privacy_group)
     app.cli.add_command(rotate_keys_command)
+    app.cli.add_command(refresh_funnels_command)
     from app.sandbox_mode import sandbox_group
 
     app.cli.add_command(sandbox_group)

@@ -1,6 +1,7 @@
 """Imports every model module so SQLAlchemy's metadata knows all tables."""
 
 from app.consent.models import ConsentEvent, Suppression
+from app.dashboard.models import CheckoutFunnel, FunnelChange
 from app.keys import KeyFingerprint
 from app.privacy.models import DataRequest, Restriction, RotationProgress, TwilioDeletion
 from app.recovery.models import Checkout, ContactAttempt, Order, Recovery, RecoveryClick
@@ -10,7 +11,8 @@ from app.sms.models import Message
 from app.voice.models import Call, CallTurn
 
 __all__ = [
-    "Call", "CallTurn", "Checkout", "ConsentEvent", "ContactAttempt", "DataRequest", "KeyFingerprint",
-    "Message", "Order", "Recovery", "RecoveryClick", "Restriction", "RotationProgress", "Shop",
-    "ShopSettings", "ShopToken", "Suppression", "TwilioDeletion", "WebhookDelivery",
+    "Call", "CallTurn", "Checkout", "CheckoutFunnel", "ConsentEvent", "ContactAttempt", "DataRequest",
+    "FunnelChange", "KeyFingerprint", "Message", "Order", "Recovery", "RecoveryClick", "Restriction",
+    "RotationProgress", "Shop", "ShopSettings", "ShopToken", "Suppression", "TwilioDeletion",
+    "WebhookDelivery",
 ]

@@ -73,6 +73,8 @@ CALLS_PAGE = 50
 PREFIX_CHARS = 4
 PAGE_SIZE = 50  # the API's default per_page
 TOKEN_TTL = 600
+# Checkouts listed as changed for the overview's second measurement (see _measure_pending).
+PENDING = 5_000
 
 # -- the seeded data: shares and outcomes ----------------------------------------------------------------
 # Per checkout (independent draws, so the mix is the same in every month and every shop):
@@ -208,6 +210,7 @@ def main() -> int:
         _measure(server.port, endpoints, args.requests, args.warmup, args.budget)
         print(f"load average after measuring: {_load()}")
         missed = _report("baseline (as migrated)", endpoints)
+        _measure_pending(engine, env, server.port, endpoints, shop_id, args)
 
         inspector = Inspector(env)
         captures = {endpoint.key: inspector.capture(endpoint) for endpoint in endpoints}
@@ -294,6 +297,7 @@ def _seed_all(engine, env: dict[str, str], args) -> None:
         if available < args.calls:
             print(f"warning: only {available} first contacts could be calls; --calls asked for {args.calls}")
     sql_seconds = time.monotonic() - started
+    _refresh_funnels(engine, env)
     vacuum = time.monotonic()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM (ANALYZE, PARALLEL 0)"))
@@ -301,6 +305,21 @@ def _seed_all(engine, env: dict[str, str], args) -> None:
           f"VACUUM (ANALYZE) {time.monotonic() - vacuum:.1f} s (a live database is vacuumed and analyzed; "
           "index-only scans need the visibility map)")
     print("  seed steps: " + ", ".join(f"{label} {seconds:.1f} s" for label, seconds in steps))
+
+
+def _refresh_funnels(engine, env: dict[str, str]) -> None:
+    """The seed bypasses triggers (replica role): list every checkout, as migration 0010 lists the rows
+    it finds, and store their funnels as an operator would after migrating (`flask refresh-funnels`)."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO funnel_changes (checkout_id) SELECT id FROM checkouts "
+                             "ON CONFLICT DO NOTHING"))
+    started = time.monotonic()
+    result = subprocess.run([_bin("flask"), "--app", "app", "refresh-funnels"], cwd=ROOT, env=env, check=True,
+                            capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    rows = _scalar(engine, "SELECT count(*) FROM checkout_funnels")
+    print(f"funnels: `flask refresh-funnels` {result.stdout.strip()}; {seconds:.1f} s with the command's "
+          f"start, {rows / seconds:,.0f} checkouts/s")
 
 
 def _tokens(env: dict[str, str]) -> dict[str, str]:
@@ -737,6 +756,10 @@ def _endpoints(engine, port: int, shop_id: int) -> list[Endpoint]:
     cursor = None
     for _ in range(DEEP_PAGES):  # the merchant scrolls: each page's next_page is the next request
         cursor = _request(port, "/api/checkouts" + (f"?page={cursor}" if cursor else ""))[1]["next_page"]
+    calls_cursor = None
+    for _ in range(CALLS_PAGE - 1):  # the same scroll through the calls (a cursor, or a page number)
+        calls_cursor = _request(port, "/api/calls" + (f"?page={calls_cursor}" if calls_cursor else ""))[1][
+            "next_page"]
     today = datetime.now(ZoneInfo(SHOP_ZONE)).date()
     year = urlencode({"from": (today - timedelta(days=364)).isoformat(), "to": today.isoformat()})
 
@@ -785,9 +808,25 @@ def _endpoints(engine, port: int, shop_id: int) -> list[Endpoint]:
         Endpoint("checkouts_q", f"checkouts q={prefix}", f"/api/checkouts?q={prefix}", listed(starts=prefix)),
         Endpoint("checkout", "checkout detail", f"/api/checkouts/{token}", detail),
         Endpoint("calls", "calls p1", "/api/calls", calls),
-        Endpoint("calls_deep", f"calls p{CALLS_PAGE}", f"/api/calls?page={CALLS_PAGE}", calls),
+        Endpoint("calls_deep", f"calls p{CALLS_PAGE}", f"/api/calls?page={calls_cursor}", calls),
         Endpoint("call", "call detail", f"/api/calls/{call_id}", call),
     ]
+
+
+def _measure_pending(engine, env: dict[str, str], port: int, endpoints: Sequence[Endpoint], shop_id: int,
+                     args) -> None:
+    """The overview while the shop's newest PENDING checkouts changed since the last funnel refresh
+    (a flash sale between two `funnel-refresh` runs, 5 s apart, generously): those are computed live."""
+    overviews = [e.fresh() for e in endpoints if e.key in ("overview", "overview_year")]
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO funnel_changes (checkout_id) SELECT id FROM checkouts WHERE shop_id = :shop "
+            f"ORDER BY id DESC LIMIT {PENDING} ON CONFLICT DO NOTHING"), {"shop": shop_id})
+    _measure(port, overviews, args.requests, args.warmup, args.budget)
+    _report(f"with the newest {PENDING:,} checkouts changed since the last refresh (computed live)",
+            overviews)
+    subprocess.run([_bin("flask"), "--app", "app", "refresh-funnels"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
 
 
 def _measure(port: int, endpoints: Sequence[Endpoint], requests: int, warmup: int, budget: float) -> None:

@@ -279,3 +279,19 @@ def test_worker_ends_the_transaction_a_job_left_open(app):
     assert job.get_status(refresh=True) == "finished"
     # The worker's session is clean again: no lock (SQLite's write lock, a row lock) outlives a job.
     assert not db.session().in_transaction()
+
+
+@pytest.mark.data
+def test_refresh_funnels_stores_every_checkout_changed_since_the_last_refresh(app):
+    from app.dashboard.models import CheckoutFunnel, FunnelChange
+    from app.extensions import db
+    from app.recovery.models import Checkout
+    from tests.recovery.conftest import make_shop
+
+    shop = make_shop()
+    db.session.add_all([Checkout(shop_id=shop.id, token=f"tok-{n}", line_items=[]) for n in range(3)])
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["refresh-funnels"])
+    assert result.exit_code == 0 and result.output.startswith("refreshed 3 checkouts in ")
+    db.session.commit()
+    assert db.session.query(FunnelChange).count() == 0 and db.session.query(CheckoutFunnel).count() == 3

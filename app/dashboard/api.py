@@ -19,29 +19,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, jsonify, request
 from sqlalchemy import and_, case, func, not_, or_, select
-from sqlalchemy.orm import aliased
 
 from app import money
 from app.api import bp
 from app.api.openapi import operation
 from app.api.paging import DEFAULT_PER_PAGE, INVALID, MAX_PER_PAGE, QueryError, invalid, positive_int
-from app.consent.models import Channels, ConsentEvent
 from app.consent.queries import consent_for_checkouts
+from app.dashboard import funnel
 from app.extensions import db
 from app.recovery import clock
 from app.recovery import lift as lift_stats
 from app.recovery.models import CONTACTED, AttemptStatus, Checkout, ContactAttempt, Recovery
 from app.recovery.policy import (
-    CONVERSATION_OUTCOMES,
-    FINAL_OUTCOMES,
     NOT_A_CONTACT_OUTCOMES,
-    OPT_OUT_OUTCOMES,
     Channel,
 )
 from app.shopify.session import session_token_required
 from app.shops import settings as schema
 from app.shops.models import Shop
-from app.sms.models import Message, MessageStatus
+from app.sms.models import Message
 from app.voice.models import Call
 
 MAX_TOKEN_CHARS = 255
@@ -66,10 +62,8 @@ STATUS_DESCRIPTION = (
     "is planned; `contacted`: called or texted, nothing planned now; `not_contacted`: never contacted "
     "and nothing planned (`reason` says why). The first that holds names the checkout.")
 
-# A contact that reached the shopper's phone: dispatched or completed, and not a failed hand-off or an
-# undelivered text (the same test as the lift's contacted arm, app.recovery.attribution).
-_CONTACT = and_(ContactAttempt.status.in_(CONTACTED),
-                or_(ContactAttempt.outcome.is_(None), ContactAttempt.outcome.not_in(NOT_A_CONTACT_OUTCOMES)))
+# A contact that reached the shopper's phone (a failed hand-off or an undelivered text is not one).
+_CONTACT = funnel.CONTACT
 _NOT_HOLDOUT = or_(Checkout.holdout.is_(None), Checkout.holdout.is_(False))
 
 
@@ -118,11 +112,7 @@ NO_CONSENT_REASON = "no_consent"
 
 # -- who was reached ---------------------------------------------------------------------------------
 
-# A person answered: every call outcome of a conversation (app.recovery.policy), an opt-out, and
-# "wrong number" / "already purchased" (someone said so). Voicemail, no answer, busy, failed are not.
-REACHED_OUTCOMES = frozenset(CONVERSATION_OUTCOMES | OPT_OUT_OUTCOMES | set(FINAL_OUTCOMES))
-# A text reached the shopper when the carrier reported it delivered (its attempt's outcome says only
-# "sent", whether or not a delivery report followed): see `_cohort_counts`.
+REACHED_OUTCOMES = funnel.REACHED_OUTCOMES
 REACHED_DESCRIPTION = (
     "Reached: a call that a person answered (outcome " + ", ".join(sorted(REACHED_OUTCOMES)) + "; not "
     "voicemail, no_answer, busy or failed), or a text the carrier reported delivered.")
@@ -648,7 +638,7 @@ def _midnight(day: date, zone: tzinfo) -> datetime:
 
 def overview(shop: Shop, days: DateRange) -> dict:
     """Funnel, channels and lift of the checkouts started in the range; orders recovered in it."""
-    counts = _cohort_counts(shop.id, _started_in(shop.id, days))
+    counts = funnel.counts(shop.id, days.start, days.end)
     currency = shop_currency(shop)
     points = revenue_points(shop.id, days, currency)
     holdout_on = schema.resolve(shop.settings.values if shop.settings else {})["holdout_percent"] > 0
@@ -666,78 +656,6 @@ def overview(shop: Shop, days: DateRange) -> dict:
         "lift": lift_reading(counts["contacted"], counts["contacted_arm_recovered"], counts["withheld"],
                              counts["holdout_arm_recovered"], holdout_on=holdout_on),
     }
-
-
-def _started_in(shop_id: int, days: DateRange):
-    """The shop's checkouts started in the range: by Shopify's creation time, else when first seen."""
-    start, end = days.start, days.end
-    return and_(Checkout.shop_id == shop_id, or_(
-        and_(Checkout.shopify_created_at >= start, Checkout.shopify_created_at < end),
-        and_(Checkout.shopify_created_at.is_(None), Checkout.created_at >= start, Checkout.created_at < end)))
-
-
-def _consent_given():
-    """A statement of the checkout's (joined on) granting a channel that is still the latest of its
-    statements about some channel it covers: the shopper's last word at the checkout was yes."""
-    given, later = aliased(ConsentEvent), aliased(ConsentEvent)
-    newer = or_(later.consented_at > given.consented_at,
-                and_(later.consented_at == given.consented_at, later.id > given.id))
-    # A later "call,sms" statement decides both channels again; a later "sms" one only texts.
-    superseded = select(later.id).where(
-        later.shop_id == given.shop_id, later.checkout_token == given.checkout_token, newer,
-        or_(later.channels == Channels.CALL_AND_SMS, given.channels == Channels.SMS)).exists()
-    return given, and_(given.shop_id == Checkout.shop_id, given.checkout_token == Checkout.token,
-                       given.granted.is_(True), given.phone_hash.is_not(None), not_(superseded))
-
-
-def _cohort_counts(shop_id: int, cohort) -> dict[str, int]:
-    """The cohort's checkouts: all; consented; contacted and reached (in all and per channel); withheld
-    (the holdout arm); recovered by outreach (in all, per channel, and in the contacted arm); holdout
-    conversions in the holdout arm. One statement: flags per checkout (from its consent statements,
-    its attempts and their delivery reports, its recovery), summed."""
-
-    def flag(*conditions):
-        return func.max(case((and_(*conditions), 1), else_=0))
-
-    delivered = (select(Message.attempt_id).where(Message.shop_id == shop_id, Message.attempt_id.is_not(None),
-                                                  Message.status == MessageStatus.DELIVERED)
-                 .group_by(Message.attempt_id).subquery("delivered"))
-    reached = or_(ContactAttempt.outcome.in_(REACHED_OUTCOMES),
-                  and_(ContactAttempt.channel == Channel.SMS, delivered.c.attempt_id.is_not(None)))
-    ours = Recovery.holdout.is_(False)
-    flags = {"contacted": flag(_CONTACT), "withheld": flag(ContactAttempt.status == AttemptStatus.WITHHELD),
-             "recovered": flag(ours), "holdout_conversion": flag(Recovery.holdout.is_(True))}
-    for channel in Channel:
-        on = ContactAttempt.channel == channel.value
-        flags[f"{channel}_contacted"] = flag(on, _CONTACT)
-        flags[f"{channel}_reached"] = flag(on, _CONTACT, reached)
-        flags[f"{channel}_recovered"] = flag(ours, Recovery.channel == channel.value)
-    given, given_here = _consent_given()
-    per_checkout = (
-        select(flag(given.id.is_not(None)).label("consented_here"),
-               *[column.label(name) for name, column in flags.items()])
-        .select_from(Checkout)
-        .outerjoin(given, given_here)
-        .outerjoin(ContactAttempt, and_(ContactAttempt.checkout_id == Checkout.id,
-                                        ContactAttempt.shop_id == shop_id,
-                                        ContactAttempt.status.in_((*CONTACTED, AttemptStatus.WITHHELD))))
-        .outerjoin(delivered, delivered.c.attempt_id == ContactAttempt.id)
-        .outerjoin(Recovery, Recovery.checkout_id == Checkout.id)
-        .where(cohort).group_by(Checkout.id)
-    ).subquery()
-    c = per_checkout.c
-
-    def checkouts(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    totals = {"abandoned": func.count(), **{name: func.sum(c[name]) for name in flags},
-              # Every contact was made under consent then: a later "no" leaves the checkout in the funnel.
-              "consented": checkouts(or_(c.consented_here == 1, c.contacted == 1)),
-              "reached": checkouts(or_(*[c[f"{channel}_reached"] == 1 for channel in Channel])),
-              "contacted_arm_recovered": checkouts(and_(c.contacted == 1, c.recovered == 1)),
-              "holdout_arm_recovered": checkouts(and_(c.withheld == 1, c.holdout_conversion == 1))}
-    row = db.session.execute(select(*[column.label(name) for name, column in totals.items()])).one()
-    return {name: int(value or 0) for name, value in row._asdict().items()}
 
 
 def lift_reading(contacted: int, contacted_recovered: int, holdout: int, holdout_recovered: int, *,

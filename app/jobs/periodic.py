@@ -28,6 +28,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("sms-sweep", "app.sms.sweeper:sweep", 60),
     Periodic("shop-erasure-sweep", "app.privacy.erasure:sweep", 300),
     Periodic("twilio-erasure-sweep", "app.privacy.twilio_erasure:sweep", 60),
+    Periodic("funnel-refresh", "app.dashboard.funnel:refresh", 5),
     Periodic("retention", "app.privacy.retention:run", 24 * 3600),
 )
 

@@ -35,6 +35,9 @@ class Checkout(db.Model):
         UniqueConstraint("shop_id", "token"),
         # The admin's date ranges: checkouts started in them (app/dashboard, bench/dashboard.py).
         Index("ix_checkouts_shop_started", "shop_id", "shopify_created_at"),
+        # The admin's "erased" filter: few rows among many.
+        Index("ix_checkouts_shop_erased", "shop_id", "id", postgresql_where=text("erased_at IS NOT NULL"),
+              sqlite_where=text("erased_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
