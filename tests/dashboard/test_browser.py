@@ -414,6 +414,8 @@ def test_layouts_work_at_phone_width(report):
     """375 px wide (Shopify mobile): nothing wider than the screen; at desktop width neither."""
     overflow = {name: (page["overflow"], page["phone"]["overflow"]) for name, page in report["pages"].items()}
     assert overflow == {name: (0, 0) for name in report["pages"]}
+    # The overview's tables fit the phone without scrolling sideways (the channel table becomes cards).
+    assert report["pages"]["overview"]["phone"]["scrolled"] == 0
 
 
 def test_web_vitals_are_measured(report, capsys):

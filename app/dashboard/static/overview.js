@@ -169,13 +169,15 @@
 
   function channels(rows) {
     if (!rows.length) return R.emptyState("No calls or texts yet in this range.");
-    return h("div", { class: "table-wrap" }, h("table", { class: "data" },
+    // At phone width each channel becomes a card: its rate beside its name, the counts named below.
+    const counted = (label, value) => h("td", { class: "num detail", "data-label": label }, R.count(value));
+    return h("div", { class: "table-wrap" }, h("table", { class: "data stack" },
       h("thead", {}, h("tr", {}, ["Channel", "Contacted", "Reached", "Recovered", "Rate"].map((name, i) =>
         h("th", { scope: "col", class: i ? "num" : null }, name)))),
       h("tbody", {}, rows.map((row) => h("tr", {},
         h("th", { scope: "row" }, R.CHANNELS[row.channel] || R.humanize(row.channel)),
-        h("td", { class: "num" }, R.count(row.contacted)), h("td", { class: "num" }, R.count(row.reached)),
-        h("td", { class: "num" }, R.count(row.recovered)),
+        counted("Contacted", row.contacted), counted("Reached", row.reached),
+        counted("Recovered", row.recovered),
         h("td", { class: "num" }, R.percent(row.rate ?? ratio(row.recovered, row.contacted))))))));
   }
 

@@ -193,10 +193,13 @@ async function phone(browser, spec) {
   await page.goto(BASE + spec.path, {waitUntil: 'load'});
   await waitReady(page, spec);
   const overflow = await page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
+  // Tables that only fit by scrolling sideways inside their box (a hidden column until one scrolls).
+  const scrolled = await page.evaluate(() => [...document.querySelectorAll('.table-wrap')]
+    .filter((box) => box.scrollWidth > box.clientWidth + 1).length);
   const file = await screenshot(page, `${spec.name}-phone.png`);
   if (DOCS && spec.name === 'overview') fs.copyFileSync(file, path.join(DOCS, `${spec.name}-phone.png`));
   await context.close();
-  return {overflow, screenshot: file, console_errors: seen.console_errors};
+  return {overflow, scrolled, screenshot: file, console_errors: seen.console_errors};
 }
 
 async function recordingCheck(page) {
@@ -367,7 +370,7 @@ try {
       report.pages[spec.name] = {url: spec.path, status: 0, loaded: false, error: String(error.stack || error),
                                  console_errors: [], page_errors: [String(error)], error_states: [],
                                  navigation: [], axe: {critical: []}, vitals: {lcp: 0, cls: 0},
-                                 phone: {overflow: -1}, checks: {}};
+                                 phone: {overflow: -1, scrolled: -1}, checks: {}};
     }
     const page = report.pages[spec.name];
     console.log(`${spec.name.padEnd(11)} LCP ${String(Math.round(page.vitals.lcp)).padStart(5)} ms  ` +
