@@ -1,7 +1,7 @@
 """Imports every model module so SQLAlchemy's metadata knows all tables."""
 
 from app.consent.models import ConsentEvent, Suppression
-from app.dashboard.models import CheckoutFunnel, FunnelChange
+from app.dashboard.models import CheckoutFunnel, FunnelChange, FunnelDay
 from app.keys import KeyFingerprint
 from app.privacy.models import DataRequest, Restriction, RotationProgress, TwilioDeletion
 from app.recovery.models import Checkout, ContactAttempt, Order, Recovery, RecoveryClick
@@ -12,7 +12,7 @@ from app.voice.models import Call, CallTurn
 
 __all__ = [
     "Call", "CallTurn", "Checkout", "CheckoutFunnel", "ConsentEvent", "ContactAttempt", "DataRequest",
-    "FunnelChange", "KeyFingerprint", "Message", "Order", "Recovery", "RecoveryClick", "Restriction",
+    "FunnelChange", "FunnelDay", "KeyFingerprint", "Message", "Order", "Recovery", "RecoveryClick", "Restriction",
     "RotationProgress", "Shop", "ShopSettings", "ShopToken", "Suppression", "TwilioDeletion",
     "WebhookDelivery",
 ]

@@ -4,20 +4,21 @@
 range started; at a million checkouts computing them all per request is too slow (bench/dashboard.py),
 so they are also stored per checkout (`app.dashboard.models.CheckoutFunnel`) and refreshed when the
 rows that decide them change (the triggers of migration 0010 list such checkouts in `funnel_changes`).
-`counts` reads stored flags for the settled checkouts and computes the listed ones live, in one
-statement (one snapshot): its answer is what `flags_of` says of every checkout at that moment.
+Triggers also keep `funnel_days` (the stored flags counted per shop, UTC day and bitmask) equal to
+them. `counts` reads day counts, stored flags and the listed checkouts computed live in one statement
+(one snapshot): its answer is what `flags_of` says of every checkout at that moment.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import and_, case, delete, func, literal, not_, or_, select, true, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from app.consent.models import Channels, ConsentEvent
-from app.dashboard.models import BIT, FLAGS, CheckoutFunnel, FunnelChange, flags_in
+from app.dashboard.models import BIT, FLAGS, CheckoutFunnel, FunnelChange, FunnelDay, flags_in
 from app.extensions import db
 from app.recovery.models import CONTACTED, AttemptStatus, Checkout, ContactAttempt, Recovery
 from app.recovery.policy import (
@@ -128,27 +129,53 @@ def masked(flags):
 
 def counts(shop_id: int, start: datetime, end: datetime) -> dict[str, int]:
     """The shop's checkouts started in [start, end): all ("abandoned"), how many have each flag, and
-    the COMBINED figures. One statement, so one snapshot: stored flags for the settled checkouts,
-    computed ones for those listed as changed; both grouped by bitmask, summed here."""
-    stored = (select(CheckoutFunnel.flags, func.count().label("checkouts"))
-              .where(CheckoutFunnel.shop_id == shop_id, CheckoutFunnel.started_at >= start,
-                     CheckoutFunnel.started_at < end, not_(_pending(CheckoutFunnel.checkout_id)))
-              .group_by(CheckoutFunnel.flags))
+    the COMBINED figures. One statement, so one snapshot, of (checkouts per bitmask):
+
+    the day counts of the whole UTC days in the range, the stored checkouts of its ragged ends (not
+    listed as changed), minus the stored flags of listed checkouts counted in those days, plus the
+    listed checkouts computed live. Summed here."""
+    whole_start, whole_end = _whole_days(start, end)
+    stored, per_day = CheckoutFunnel, FunnelDay
+    days = (select(per_day.flags, func.sum(per_day.checkouts))
+            .where(per_day.shop_id == shop_id, per_day.day >= whole_start.date(),
+                   per_day.day < whole_end.date())
+            .group_by(per_day.flags))
+    ends = (select(stored.flags, func.count())
+            .where(stored.shop_id == shop_id, or_(
+                and_(stored.started_at >= start, stored.started_at < whole_start),
+                and_(stored.started_at >= whole_end, stored.started_at < end)),
+                not_(_pending(stored.checkout_id)))
+            .group_by(stored.flags))
+    outdated = (select(stored.flags, func.count() * -1)
+                .join(FunnelChange, FunnelChange.checkout_id == stored.checkout_id)
+                .where(stored.shop_id == shop_id, stored.started_at >= whole_start,
+                       stored.started_at < whole_end)
+                .group_by(stored.flags))
     live = masked(flags_of(Checkout.shop_id == shop_id, started_at() >= start, started_at() < end,
                            _pending(Checkout.id))).subquery()
-    changed = select(live.c.flags, func.count().label("checkouts")).group_by(live.c.flags)
+    changed = select(live.c.flags, func.count()).group_by(live.c.flags)
     totals = dict.fromkeys(("abandoned", *FLAGS, *COMBINED), 0)
-    for mask, checkouts in db.session.execute(union_all(stored, changed)):
-        has = flags_in(mask)
+    for mask, checkouts in db.session.execute(union_all(days, ends, outdated, changed)):
+        has, checkouts = flags_in(mask), int(checkouts)
         totals["abandoned"] += checkouts
         for name in (*has, *[figure for figure, holds in COMBINED.items() if holds(has)]):
             totals[name] += checkouts
     return totals
 
 
+def _whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The UTC midnights that bound the whole UTC days inside [start, end) (equal when there is none)."""
+    first = datetime.combine(start.astimezone(UTC).date(), time(0), tzinfo=UTC)
+    if first < start:
+        first += timedelta(days=1)
+    last = datetime.combine(end.astimezone(UTC).date(), time(0), tzinfo=UTC)
+    return (first, last) if first < last else (end, end)
+
+
 def refresh(batch: int = REFRESH_BATCH) -> int:
     """Store the flags of every checkout listed in `funnel_changes`, a batch per transaction; returns
-    how many were listed. A job (`funnel-refresh`): concurrent runs take different batches."""
+    how many were listed. A job (`funnel-refresh`): concurrent runs take different batches; a batch
+    that fails (a deadlock with a concurrent erasure, say) is rolled back and stays listed."""
     done = 0
     while True:
         db.session.rollback()

@@ -4,16 +4,18 @@
 `funnel_changes` lists the checkouts whose flags may be out of date: database triggers (migration
 0010) add a checkout whenever a row that decides its flags is written (the checkout's start time,
 its contact attempts, their texts' delivery reports, its recovery, its consent statements), in the
-same transaction, whoever writes it (ORM, bulk statement, erasure, retention). Readers count stored
-flags for settled checkouts and compute the listed ones live, so the overview is exact at all times;
-the `funnel-refresh` job folds the listed ones in (`app.dashboard.funnel.refresh`).
+same transaction, whoever writes it (ORM, bulk statement, erasure, retention); the `funnel-refresh`
+job stores the listed ones (`app.dashboard.funnel.refresh`). `funnel_days` is `checkout_funnels`
+counted per shop, UTC day and flags, kept equal to it by triggers too. Readers use the day counts for
+the whole UTC days of a range, checkout rows for its ragged ends, and compute listed checkouts live:
+the overview is exact at all times (`app.dashboard.funnel.counts`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy import Date, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.dbtypes import UTCDateTime
@@ -46,6 +48,19 @@ class CheckoutFunnel(db.Model):
     # Shopify's creation time, else when Ringback first saw the checkout (the overview's cohort).
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     flags: Mapped[int] = mapped_column(Integer)
+
+
+class FunnelDay(db.Model):
+    """How many of a shop's checkouts started on a UTC day with each combination of flags: what
+    `checkout_funnels` holds, grouped, kept equal to it by triggers (migration 0010) in the same
+    transaction as every write to it. A year is then ~365 × a few dozen rows, not half a million."""
+
+    __tablename__ = "funnel_days"
+
+    shop_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    flags: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    checkouts: Mapped[int] = mapped_column(Integer)
 
 
 class FunnelChange(db.Model):

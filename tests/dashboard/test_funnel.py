@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from app.consent.models import ConsentEvent
 from app.dashboard import funnel
-from app.dashboard.models import FLAGS, CheckoutFunnel, FunnelChange, flags_in
+from app.dashboard.models import FLAGS, CheckoutFunnel, FunnelChange, FunnelDay, flags_in
 from app.extensions import db
 from app.jobs.periodic import PERIODIC, resolve
 from app.recovery.models import AttemptStatus, Checkout, ContactAttempt, Order, Recovery
@@ -121,9 +121,9 @@ def test_each_write_that_decides_a_funnel_lists_its_checkout(app, write):
     assert _stored()[checkout.id] == _computed(checkout.id)
 
 
-def _recovered(shop, checkout) -> None:
-    order = Order(shop_id=shop.id, shopify_id=1, checkout_token=checkout.token, checkout_id=checkout.id,
-                  total_price="10.00", currency="USD", ordered_at=T0)
+def _recovered(shop, checkout, shopify_id: int = 1) -> None:
+    order = Order(shop_id=shop.id, shopify_id=shopify_id, checkout_token=checkout.token,
+                  checkout_id=checkout.id, total_price="10.00", currency="USD", ordered_at=T0)
     db.session.add(order)
     db.session.flush()
     db.session.add(Recovery(shop_id=shop.id, checkout_id=checkout.id, order_id=order.id, holdout=False,
@@ -187,9 +187,84 @@ def test_the_funnel_triggers_exist_at_head(app):
             rows = [(table, name.rsplit("_", 1)[1].upper()) for name, table in connection.execute(sa.text(
                 "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' "
                 "AND name LIKE 'ringback_funnel_%'")).all()]
-    expected = {(table, event) for table in SOURCES for event in ("INSERT", "UPDATE", "DELETE")}
+    expected = {(table, event) for table in (*SOURCES, "checkout_funnels")
+                for event in ("INSERT", "UPDATE", "DELETE")}
     expected.discard(("checkouts", "DELETE"))  # the foreign key takes the stored funnel
     assert set(rows) == expected
+
+
+def _defined(shop_id: int, start, end) -> dict[str, int]:
+    """The overview's counts from the definition alone: `flags_of` of every checkout started in the
+    range, nothing stored."""
+    totals = dict.fromkeys(("abandoned", *FLAGS, *funnel.COMBINED), 0)
+    for row in db.session.execute(funnel.flags_of(Checkout.shop_id == shop_id, funnel.started_at() >= start,
+                                                  funnel.started_at() < end)):
+        has = frozenset(name for name in FLAGS if getattr(row, name))
+        for name in ("abandoned", *has, *[f for f, holds in funnel.COMBINED.items() if holds(has)]):
+            totals[name] += 1
+    return totals
+
+
+def _day_counts() -> dict[tuple, int]:
+    rows = db.session.execute(select(FunnelDay.shop_id, FunnelDay.day, FunnelDay.flags, FunnelDay.checkouts))
+    return {(shop, day, flags): n for shop, day, flags, n in rows}
+
+
+def _grouped() -> dict[tuple, int]:
+    grouped: dict[tuple, int] = {}
+    for row in db.session.scalars(select(CheckoutFunnel)):
+        key = (row.shop_id, row.started_at.date(), row.flags)
+        grouped[key] = grouped.get(key, 0) + 1
+    return grouped
+
+
+def _spread(shop, days: int = 6) -> list[Checkout]:
+    """Checkouts every 5 hours over `days` days, a third of them contacted, some recovered."""
+    checkouts = []
+    for n in range(days * 24 // 5):
+        checkout = _add_checkout(shop, f"tok-{n}", shopify_created_at=T0 + timedelta(hours=5 * n))
+        checkouts.append(checkout)
+        if n % 3 == 0:
+            db.session.add(ContactAttempt(checkout_id=checkout.id, shop_id=shop.id, seq=1, channel="call",
+                                          scheduled_at=T0, status=AttemptStatus.COMPLETED,
+                                          outcome="link_sent" if n % 2 else "voicemail"))
+        if n % 6 == 0:
+            _recovered(shop, checkout, shopify_id=n + 1)
+    db.session.commit()
+    return checkouts
+
+
+def test_day_counts_are_the_stored_funnels_counted(app):
+    shop = make_shop()
+    checkouts = _spread(shop)
+    _refreshed()
+    assert _day_counts() == _grouped() and sum(_day_counts().values()) == len(checkouts)
+    db.session.execute(update(ContactAttempt).where(ContactAttempt.checkout_id == checkouts[0].id)
+                       .values(outcome="declined"))
+    db.session.delete(_checkout(checkouts[1].token))
+    db.session.commit()
+    _refreshed()
+    assert _day_counts() == _grouped(), "a refresh and a deletion move the counts with the rows"
+    assert all(n > 0 for n in _day_counts().values()), "a count that reaches 0 is dropped"
+
+
+@pytest.mark.parametrize("hours", [(0, 24), (3, 27), (0, 144), (5, 139), (20, 100), (-30, 200), (7, 8)])
+def test_the_counts_of_any_range_are_what_the_definition_says(app, hours):
+    shop = make_shop()
+    checkouts = _spread(shop)
+    start, end = T0 + timedelta(hours=hours[0]), T0 + timedelta(hours=hours[1])
+    assert funnel.counts(shop.id, start, end) == _defined(shop.id, start, end), "all listed: computed live"
+    _refreshed()
+    assert funnel.counts(shop.id, start, end) == _defined(shop.id, start, end), "all stored"
+    # Some change after the refresh: listed again, their stored rows (and day counts) out of date.
+    for checkout in checkouts[::4]:
+        checkout.shopify_created_at += timedelta(hours=13)
+    canceled = [c.id for c in checkouts[::5]]
+    db.session.execute(update(ContactAttempt).where(ContactAttempt.checkout_id.in_(canceled))
+                       .values(status=AttemptStatus.CANCELED))
+    db.session.commit()
+    assert _listed()
+    assert funnel.counts(shop.id, start, end) == _defined(shop.id, start, end), "stored and listed"
 
 
 def test_concurrent_refreshes_take_different_checkouts(app):
