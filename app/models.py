@@ -12,7 +12,7 @@ from app.voice.models import Call, CallTurn
 
 __all__ = [
     "Call", "CallTurn", "Checkout", "CheckoutFunnel", "ConsentEvent", "ContactAttempt", "DataRequest",
-    "FunnelChange", "FunnelDay", "KeyFingerprint", "Message", "Order", "Recovery", "RecoveryClick", "Restriction",
-    "RotationProgress", "Shop", "ShopSettings", "ShopToken", "Suppression", "TwilioDeletion",
-    "WebhookDelivery",
+    "FunnelChange", "FunnelDay", "KeyFingerprint", "Message", "Order", "Recovery", "RecoveryClick",
+    "Restriction", "RotationProgress", "Shop", "ShopSettings", "ShopToken", "Suppression",
+    "TwilioDeletion", "WebhookDelivery",
 ]

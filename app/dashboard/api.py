@@ -7,9 +7,9 @@ series are calendar days in the shop's time zone.
 
 from __future__ import annotations
 
-import base64
 import re
-from collections import Counter, defaultdict
+import sys
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -18,12 +18,35 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, jsonify, request
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    String,
+    and_,
+    case,
+    collate,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+)
 
 from app import money
 from app.api import bp
 from app.api.openapi import operation
-from app.api.paging import DEFAULT_PER_PAGE, INVALID, MAX_PER_PAGE, QueryError, invalid, positive_int
+from app.api.paging import (
+    DEFAULT_PER_PAGE,
+    INVALID,
+    MAX_PER_PAGE,
+    QueryError,
+    decode_cursor,
+    encode_cursor,
+    invalid,
+    positive_int,
+)
 from app.consent.queries import consent_for_checkouts
 from app.dashboard import funnel
 from app.extensions import db
@@ -130,13 +153,22 @@ EN_DASH = "\u2013"
 
 # -- paging ------------------------------------------------------------------------------------------
 
-# `next_page` is this prefix and the last row's id, base64url without padding: opaque to clients.
-CURSOR_PREFIX = "after:"
-MAX_CURSOR_CHARS = 64
-MAX_ROW_ID = 2**31 - 1
-_CURSOR_ID = re.compile(r"[1-9][0-9]{0,9}")
-# A token prefix made of these can also be matched as a range of the (shop_id, token) index.
-_RANGE_SAFE = re.compile(r"[0-9A-Za-z]+")
+# `next_page` is a cursor of app.api.paging (`encode_cursor`): opaque to clients.
+
+# -- token prefixes ----------------------------------------------------------------------------------
+
+# No token holds one (PostgreSQL text cannot; Shopify's are letters, digits and dashes), and PostgreSQL
+# refuses it in a parameter: a prefix with one matches nothing.
+NUL = "\x00"
+# Letters and digits: every collation orders them alike (digits first, then the alphabet), so that a
+# token prefix made of them is a range of the (shop_id, token) index whatever the database's collation.
+_RANGE_SAFE = re.compile(r"[0-9A-Za-z]*")
+# Strings a linguistic collation would order otherwise than by code point (case, punctuation, digits,
+# spaces, accents, beyond the BMP): how `_sorts_by_code_point` tells one from the other.
+_ORDER_PROBE = sorted({*map(chr, range(0x20, 0x7F)), "a", "a b", "a-b", "a0", "aB", "ab", "Ab", "e\u0301",
+                       "\u00e9", "f", "\u00df", "ss", "\u03a9", "\u00a0", "\ufffd", "\U0001f600"})
+# Per database: whether it orders checkouts.token by code point (found once, see `_sorts_by_code_point`).
+_CODE_POINT_ORDER: dict[str, bool] = {}
 
 # -- dates -------------------------------------------------------------------------------------------
 
@@ -390,26 +422,6 @@ def parse_list_query(args: Mapping[str, str]) -> ListQuery:
                      channel=channel, q=q or None)
 
 
-def encode_cursor(row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{row_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(raw: str) -> int | None:
-    """The row id a cursor made by `encode_cursor` carries; None for anything else."""
-    if not raw or len(raw) > MAX_CURSOR_CHARS:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        return None
-    digits = text.removeprefix(CURSOR_PREFIX)
-    if not text.startswith(CURSOR_PREFIX) or not _CURSOR_ID.fullmatch(digits):
-        return None
-    row_id = int(digits)
-    # Only the one spelling `encode_cursor` makes: no second cursor for the same page.
-    return row_id if row_id <= MAX_ROW_ID and encode_cursor(row_id) == raw else None
-
-
 # Never the personal columns: nothing on the page needs them decrypted.
 _CHECKOUT_COLUMNS = (Checkout.id, Checkout.token, Checkout.total_price, Checkout.shop_total_price,
                      Checkout.currency, Checkout.presentment_currency, Checkout.holdout,
@@ -441,24 +453,59 @@ def checkout_page(shop_id: int, query: ListQuery) -> tuple[list[dict], int | Non
 
 
 def token_prefix(prefix: str) -> list:
-    """Conditions for tokens starting with `prefix`, exactly (and case-sensitively on both databases);
-    an alphanumeric prefix is also given as a range, so the (shop_id, token) index can find it under
-    any collation."""
+    """Conditions for tokens starting with `prefix`, exactly (and case-sensitively on both databases),
+    with a range of the (shop_id, token) index around them: the prefix's own range where tokens sort by
+    code point (SQLite; PostgreSQL under the C, POSIX or C.UTF-8 collation), else the range of its
+    leading letters and digits, which any collation orders alike (so a prefix that starts with anything
+    else is then matched among all the shop's checkouts)."""
+    if NUL in prefix:
+        return [false()]
     conditions = [func.substr(Checkout.token, 1, len(prefix)) == prefix]
-    following = _following(prefix[-1]) if _RANGE_SAFE.fullmatch(prefix) else None
-    if following is not None:
-        conditions += [Checkout.token >= prefix, Checkout.token < prefix[:-1] + following]
+    by_code_point = _sorts_by_code_point()
+    stem = prefix if by_code_point else _RANGE_SAFE.match(prefix).group()
+    if stem:
+        conditions.append(Checkout.token >= stem)
+    # Below the stem with its last character that has a successor moved on: "ab9" < "aba", "abz" < "ac".
+    for end in range(len(stem), 0, -1):
+        following = _following(stem[end - 1], by_code_point)
+        if following is not None:
+            conditions.append(Checkout.token < stem[:end - 1] + following)
+            break
     return conditions
 
 
-def _following(char: str) -> str | None:
-    """A character that sorts after `char` and after anything starting with it, bytewise and in
-    linguistic collations alike (where case and punctuation weigh less than letters), or None."""
+def _following(char: str, by_code_point: bool) -> str | None:
+    """A character that sorts after `char` and after anything starting with it, or None: by code point
+    the next one; else one that does so bytewise and in linguistic collations alike (where case and
+    punctuation weigh less than letters), which only digits and letters but z and Z have."""
+    if by_code_point:
+        following = ord(char) + 1
+        if 0xD800 <= following <= 0xDFFF:  # surrogates are not characters (PostgreSQL refuses them)
+            following = 0xE000
+        return chr(following) if following <= sys.maxunicode else None
     if char == "9":
         return "a"  # digits sort before letters in both
     if "0" <= char < "9" or "a" <= char < "z" or "A" <= char < "Z":
         return chr(ord(char) + 1)
     return None
+
+
+def _sorts_by_code_point() -> bool:
+    """Whether the database orders checkouts.token by code point: SQLite does (BINARY); PostgreSQL
+    does under C, POSIX or C.UTF-8, not under a linguistic collation (en_US.UTF-8, ICU). Found once
+    per database, by the order it gives `_ORDER_PROBE` under the column's collation."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return True
+    key = engine.url.render_as_string()
+    if key not in _CODE_POINT_ORDER:
+        collation = db.session.execute(text(
+            "SELECT collname FROM pg_attribute JOIN pg_collation ON pg_collation.oid = attcollation "
+            "WHERE attrelid = 'checkouts'::regclass AND attname = 'token'")).scalar_one()
+        probe = func.unnest(literal(_ORDER_PROBE, ARRAY(String()))).column_valued("s")
+        ordered = db.session.execute(select(probe).order_by(collate(probe, collation))).scalars().all()
+        _CODE_POINT_ORDER[key] = ordered == _ORDER_PROBE
+    return _CODE_POINT_ORDER[key]
 
 
 def describe(shop_id: int, rows: Sequence) -> list[tuple[dict, list]]:
@@ -732,24 +779,47 @@ def shop_currency(shop: Shop) -> str | None:
 
 
 def revenue_points(shop_id: int, days: DateRange, currency: str | None) -> list[dict]:
-    """Per day of the range (shop time), the orders attributed to outreach and their revenue, in one
-    query, bucketed here (the same on SQLite and PostgreSQL, and summed exactly in Decimal). Amounts
-    recorded in another currency (a shop that changed its currency) are not converted: left out."""
+    """Per day of the range (shop time), the orders attributed to outreach and their revenue, summed
+    exactly (NUMERIC on PostgreSQL, Decimal here on SQLite, whose SUM adds floats). Amounts recorded in
+    another currency (a shop that changed its currency) are not converted: left out."""
+    recovered = [Recovery.shop_id == shop_id, Recovery.holdout.is_(False),
+                 Recovery.ordered_at >= days.start, Recovery.ordered_at < days.end]
+    if currency is not None:
+        recovered.append(or_(Recovery.currency.is_(None), Recovery.currency == currency))
+    daily = _daily_in_sql if db.engine.dialect.name == "postgresql" else _daily_in_python
+    totals = daily(recovered, days)
+    points = []
+    for day in days.days():  # every day, those without an order too
+        orders, revenue = totals.get(day, (0, Decimal(0)))
+        points.append({"date": day.isoformat(), "orders": orders,
+                       "revenue": money.to_string(revenue, currency)})
+    return points
+
+
+def _daily_in_sql(recovered: list, days: DateRange) -> dict[date, tuple[int, Decimal]]:
+    """(orders, revenue) per day, grouped by the database: each order falls in the day whose local
+    midnights (computed here, as `days.start` and `days.end` are) enclose it, so the days follow the
+    same zone rules as the range, DST changes included, whatever time zone data the database has."""
+    edges = [days.start, *(_midnight(day + timedelta(days=1), days.zone) for day in days.days())]
+    # width_bucket(x, edges) is i when edges[i-1] <= x < edges[i] (1-based): the range's day i - 1.
+    bucket = func.width_bucket(Recovery.ordered_at,
+                               literal([edge.replace(tzinfo=None) for edge in edges], ARRAY(DateTime())))
     rows = db.session.execute(
-        select(Recovery.ordered_at, Recovery.revenue, Recovery.currency)
-        .where(Recovery.shop_id == shop_id, Recovery.holdout.is_(False),
-               Recovery.ordered_at >= days.start, Recovery.ordered_at < days.end)
+        select(bucket, func.count(), func.coalesce(func.sum(Recovery.revenue), 0))
+        .where(*recovered).group_by(bucket)
     ).all()
-    orders: Counter = Counter()
-    revenue: dict[date, Decimal] = defaultdict(Decimal)
-    for ordered_at, amount, code in rows:
-        if code is not None and currency is not None and code != currency:
-            continue
+    return {days.first + timedelta(days=n - 1): (orders, Decimal(revenue)) for n, orders, revenue in rows}
+
+
+def _daily_in_python(recovered: list, days: DateRange) -> dict[date, tuple[int, Decimal]]:
+    """(orders, revenue) per day of the orders' local dates, bucketed and summed here."""
+    totals: dict[date, tuple[int, Decimal]] = {}
+    for ordered_at, amount in db.session.execute(select(Recovery.ordered_at, Recovery.revenue)
+                                                 .where(*recovered)):
         day = ordered_at.astimezone(days.zone).date()
-        orders[day] += 1
-        revenue[day] += amount if amount is not None else Decimal(0)
-    return [{"date": day.isoformat(), "orders": orders[day],
-             "revenue": money.to_string(revenue.get(day, Decimal(0)), currency)} for day in days.days()]
+        orders, revenue = totals.get(day, (0, Decimal(0)))
+        totals[day] = (orders + 1, revenue + (amount if amount is not None else 0))
+    return totals
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -6,11 +6,21 @@ import re
 
 import requests
 from flask import Response, current_app, g, jsonify, request, stream_with_context
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from app.api import ROW_ID, bp
 from app.api.openapi import operation
-from app.api.paging import INVALID, PARAMETERS, QueryError, invalid, page_and_size
+from app.api.paging import (
+    INVALID,
+    KEYSET_PARAMETERS,
+    QueryError,
+    invalid,
+    keyset,
+    keyset_list_schema,
+    next_cursor,
+    page_size,
+    position,
+)
 from app.extensions import db
 from app.recovery.models import Checkout
 from app.shopify.session import session_token_required
@@ -44,11 +54,8 @@ CALL_DETAIL_SCHEMA = {
     },
     "required": [*CALL_SCHEMA["required"], "transcript", "recording"],
 }
-LIST_SCHEMA = {"type": "object", "properties": {
-    "items": {"type": "array", "items": CALL_SCHEMA}, "page": {"type": "integer"},
-    "per_page": {"type": "integer"}, "next_page": {"type": ["integer", "null"]}},
-    "required": ["items", "page", "per_page", "next_page"]}
-_FILTERS = [*PARAMETERS, {"name": "checkout", "in": "query", "schema": {"type": "string"},
+LIST_SCHEMA = keyset_list_schema(CALL_SCHEMA)
+_FILTERS = [*KEYSET_PARAMETERS, {"name": "checkout", "in": "query", "schema": {"type": "string"},
                           "description": "Checkout token."}]
 
 
@@ -58,16 +65,22 @@ _FILTERS = [*PARAMETERS, {"name": "checkout", "in": "query", "schema": {"type": 
 @session_token_required
 def list_calls():
     errors: dict[str, str] = {}
-    page, per_page = page_and_size(request.args, errors)
+    at = position(request.args, errors)
+    per_page = page_size(request.args, errors)
     if errors:
         return invalid(QueryError(errors))
-    query = (select(Call, Checkout.token).join(Checkout, Checkout.id == Call.checkout_id)
-             .where(Call.shop_id == g.shop.id).order_by(Call.id.desc()))
-    if request.args.get("checkout"):
-        query = query.where(Checkout.token == request.args["checkout"][:255])
-    rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
-    return jsonify({"items": [serialise(call, token) for call, token in rows[:per_page]], "page": page,
-                    "per_page": per_page, "next_page": page + 1 if len(rows) > per_page else None})
+    ids = select(Call.id).where(Call.shop_id == g.shop.id)
+    token = request.args.get("checkout", "")[:255]
+    if "\x00" in token:  # no token holds NUL (PostgreSQL text cannot), and PostgreSQL refuses it bound
+        ids = ids.where(false())
+    elif token:
+        ids = ids.join(Checkout, Checkout.id == Call.checkout_id).where(Checkout.token == token)
+    # The page's ids first (keyset on the primary key), then its rows and their checkouts' tokens.
+    chosen = keyset(ids, Call.id, at, per_page).cte("page")
+    rows = db.session.execute(select(Call, Checkout.token).join(chosen, chosen.c.id == Call.id)
+                              .join(Checkout, Checkout.id == Call.checkout_id).order_by(Call.id.desc())).all()
+    return jsonify({"items": [serialise(call, token) for call, token in rows[:per_page]], "page": at.page,
+                    "per_page": per_page, "next_page": next_cursor(rows, per_page, lambda row: row[0].id)})
 
 
 @bp.get(f"/calls/<{ROW_ID}:call_id>")

@@ -7,12 +7,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.consent.queries import consent_for_checkout, suppress
 from app.consent.suppression import phone_hash
+from app.dashboard import api as dashboard_api
 from app.dashboard.api import (
     CHECKOUT_DETAIL_SCHEMA,
     CHECKOUT_SCHEMA,
@@ -20,6 +22,9 @@ from app.dashboard.api import (
     Status,
     encode_cursor,
     lift_reading,
+    parse_range,
+    revenue_points,
+    token_prefix,
 )
 from app.extensions import db
 from app.recovery import lift as lift_stats
@@ -483,3 +488,186 @@ def test_the_dashboard_endpoints_are_in_the_openapi_document(client):
     assert {"page", "per_page", "status", "channel", "q"} <= names
     assert "404" in paths["/api/checkouts/{token}"]["get"]["responses"]
     assert {p["name"] for p in paths["/api/overview"]["get"]["parameters"]} == {"from", "to"}
+
+
+# -- revenue days in SQL (PostgreSQL) and here (SQLite): the same days, to the cent -----------------
+
+
+def _recovered(shop, *orders: tuple[datetime, Decimal | None, str | None], holdout: bool = False) -> None:
+    """One recovery per (ordered_at, revenue, currency), each with its checkout and order."""
+    for at, revenue, currency in orders:
+        checkout = _add_checkout(shop, f"tok-{at:%Y%m%d%H%M%S%f}-{revenue}-{currency}-{holdout}")
+        order = Order(shop_id=shop.id, shopify_id=checkout.id, ordered_at=at, total_price=revenue,
+                      currency=currency, checkout_id=checkout.id)
+        db.session.add(order)
+        db.session.flush()
+        db.session.add(Recovery(shop_id=shop.id, checkout_id=checkout.id, order_id=order.id,
+                                holdout=holdout, channel=None if holdout else "call",
+                                match_kind="checkout_token", touched_at=at, ordered_at=at, revenue=revenue,
+                                currency=currency))
+    db.session.commit()
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _days(client, auth, first: str, last: str) -> list[tuple[str, int, str]]:
+    body = _get(client, auth, f"/api/revenue?from={first}&to={last}")
+    return [(p["date"], p["orders"], p["revenue"]) for p in body["points"]]
+
+
+def test_revenue_days_follow_the_shop_zone_across_a_dst_change(client, auth, app):
+    shop = make_shop()
+    shop.iana_timezone, shop.currency = NEW_YORK, "USD"
+    usd = (Decimal("10.01"), "USD")
+    # New York springs forward on 8 March 2026 (midnight is 05:00 UTC before, 04:00 after) and falls
+    # back on 1 November (04:00 UTC before, 05:00 after): each order one second or minute from midnight.
+    _recovered(shop, *((_utc(at), *usd) for at in (
+        "2026-03-07T04:59:59",   # 6 March, 23:59:59 EST: before the range
+        "2026-03-08T04:59:59",   # 7 March, 23:59:59 EST
+        "2026-03-08T05:00:00",   # 8 March, 00:00 EST
+        "2026-03-09T03:59:59",   # 8 March, 23:59:59 EDT (05:00 UTC would already be 9 March, 01:00)
+        "2026-03-09T04:00:00",   # 9 March, 00:00 EDT
+        "2026-11-01T03:59:00",   # 31 October, 23:59 EDT
+        "2026-11-02T04:30:00",   # 1 November, 23:30 EST (00:30 on 2 November at the summer offset)
+        "2026-11-02T05:00:00",   # 2 November, 00:00 EST
+    )))
+    assert _days(client, auth, "2026-03-07", "2026-03-09") == [
+        ("2026-03-07", 1, "10.01"), ("2026-03-08", 2, "20.02"), ("2026-03-09", 1, "10.01")]
+    assert _days(client, auth, "2026-10-31", "2026-11-02") == [
+        ("2026-10-31", 1, "10.01"), ("2026-11-01", 1, "10.01"), ("2026-11-02", 1, "10.01")]
+
+
+def test_revenue_days_follow_a_zone_whose_clocks_change_at_midnight(client, auth, app):
+    shop = make_shop()
+    shop.iana_timezone, shop.currency = "America/Santiago", "CLP"
+    # Santiago falls back at midnight on 5 April 2026 (23:00-24:00 on the 4th happens twice) and springs
+    # forward at midnight on 6 September (the 6th starts at 01:00).
+    _recovered(shop, *((_utc(at), Decimal("1500"), "CLP") for at in (
+        "2026-04-05T02:30:00",   # 4 April, 23:30 -03
+        "2026-04-05T03:30:00",   # 4 April, 23:30 again, -04
+        "2026-04-05T04:00:00",   # 5 April, 00:00 -04
+        "2026-09-06T03:59:59",   # 5 September, 23:59:59 -04
+        "2026-09-06T04:00:00",   # 6 September, 01:00 -03
+        "2026-09-07T02:59:59",   # 6 September, 23:59:59 -03
+    )))
+    assert _days(client, auth, "2026-04-04", "2026-04-05") == [
+        ("2026-04-04", 2, "3000"), ("2026-04-05", 1, "1500")]
+    assert _days(client, auth, "2026-09-05", "2026-09-07") == [
+        ("2026-09-05", 1, "1500"), ("2026-09-06", 2, "3000"), ("2026-09-07", 0, "0")]
+
+
+def test_revenue_leaves_out_another_currency_only_when_both_are_known(client, auth, app):
+    shop = make_shop()
+    shop.iana_timezone, shop.currency = NEW_YORK, "USD"
+    at = _utc("2026-06-09T15:00:00")
+    _recovered(shop, (at, Decimal("10.10"), "USD"), (at, Decimal("0.205"), None), (at, None, "USD"),
+               (at, Decimal("7.00"), "EUR"))
+    _recovered(shop, (at, Decimal("99.00"), "USD"), holdout=True)
+    # The EUR order is left out; one without a currency counts; one without an amount counts as 0.
+    assert _days(client, auth, DAY, DAY) == [(DAY, 3, "10.305")]
+    days = parse_range({"from": DAY, "to": DAY}, shop)
+    assert revenue_points(shop.id, days, None) == [{"date": DAY, "orders": 4, "revenue": "17.305"}]
+
+
+def test_revenue_in_sql_is_the_python_bucketing_to_the_cent(app, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite buckets in Python: there is nothing to compare")
+    shop = make_shop()
+    start = _utc("2026-03-01T00:00:00")
+    # Every 7 h 13 min 7 s for ten months: every hour of the day and every DST change on the way, in
+    # amounts with a third decimal, without an amount, and in other currencies.
+    amounts = [(Decimal("19.99"), "USD"), (Decimal("0.005"), None), (None, "USD"), (Decimal("5.10"), "EUR"),
+               (Decimal("1234.567"), "USD")]
+    _recovered(shop, *((start + timedelta(seconds=26_000 * n + 7 * n), *amounts[n % len(amounts)])
+                       for n in range(1000)))
+    for zone in (NEW_YORK, "America/Santiago", "Pacific/Chatham", "Australia/Lord_Howe", "Asia/Kathmandu",
+                 "Europe/London", None):
+        shop.iana_timezone = zone
+        days = parse_range({"from": "2026-02-28", "to": "2026-12-31"}, shop)
+        for currency in ("USD", None):
+            in_sql = revenue_points(shop.id, days, currency)
+            with monkeypatch.context() as patched:
+                patched.setattr(dashboard_api, "_daily_in_sql", dashboard_api._daily_in_python)
+                assert revenue_points(shop.id, days, currency) == in_sql, (zone, currency)
+            assert sum(p["orders"] for p in in_sql) == (1000 if currency is None else 800)
+
+
+# -- token prefixes: an index range for every character ---------------------------------------------
+
+_TOKENS = ("abc1", "abz", "abz9", "abzz", "abZ", "abZ1", "ab[", "ab{", "ab-", "ab-x", "ab_", "ab%", "ab%x",
+           "aba", "ab", "ab9", "ab:", "ab\u00e9", "ab\u00e9\u0301", "ab\U0001f600", "Z2Nw", "ZZ", "zz", "z",
+           "-x", "\u00e91", "~", "9z", "a b")
+
+
+@pytest.mark.parametrize("by_code_point", [True, False], ids=["code-point-order", "any-collation"])
+def test_every_token_prefix_finds_exactly_the_tokens_starting_with_it(client, auth, app, monkeypatch,
+                                                                       by_code_point):
+    monkeypatch.setattr(dashboard_api, "_sorts_by_code_point", lambda: by_code_point)
+    shop = make_shop()
+    for token in _TOKENS:
+        _add_checkout(shop, token)
+    prefixes = {token[:n] for token in _TOKENS for n in range(1, len(token) + 1)} | {"abzzz", "ab{x", "ZZZ"}
+    for prefix in sorted(prefixes):
+        body = _get(client, auth, f"/api/checkouts?per_page=200&q={quote(prefix)}")
+        found = [item["token"] for item in body["items"]]
+        assert found == [token for token in reversed(_TOKENS) if token.startswith(prefix)], prefix
+
+
+def _index_conditions(plan: dict) -> list[str]:
+    return [plan.get("Index Cond", "")] + [c for p in plan.get("Plans", []) for c in _index_conditions(p)]
+
+
+@pytest.mark.parametrize("prefix", ["abz", "abZ", "ab-", "ab%", "ab_", "ab:", "z", "Z", "-", "\u00e9",
+                                    "ab\U0001f600", "fc16"])
+def test_a_token_prefix_ending_in_z_is_an_index_range(app, prefix):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the plan checked is PostgreSQL's")
+    shop = make_shop()
+    # Enough checkouts, analysed, that the planner weighs the indexes by what they find.
+    db.session.add_all(Checkout(shop_id=shop.id, token=f"{n:032x}", line_items=[]) for n in range(2000))
+    db.session.commit()
+    db.session.execute(text("ANALYZE checkouts"))
+    query = select(Checkout.id).where(Checkout.shop_id == shop.id, *token_prefix(prefix)).compile(db.engine)
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    [[[plan]]] = db.session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(query),
+                                                         query.params).all()
+    conditions = " ".join(_index_conditions(plan["Plan"])).replace("(token)::text", "token")
+    assert "token >= " in conditions and "token < " in conditions, conditions
+    db.session.rollback()
+
+
+def test_the_database_is_found_to_sort_tokens_by_code_point_under_c_collations_only(app):
+    by_code_point = True  # SQLite compares bytes
+    if db.engine.dialect.name == "postgresql":  # libc C, POSIX or C.UTF-8 (as on this machine), not ICU
+        collate, provider = db.session.execute(text(
+            "SELECT datcollate, to_jsonb(pg_database) ->> 'datlocprovider' FROM pg_database "
+            "WHERE datname = current_database()")).one()
+        by_code_point = collate in {"C", "C.UTF-8", "C.utf8", "POSIX"} and provider in {None, "c"}
+    assert dashboard_api._sorts_by_code_point() is by_code_point
+
+
+@pytest.mark.parametrize("collation", ["und-x-icu", "en-US-x-icu", "de-x-icu", "C.utf8", "ucs_basic"])
+def test_the_letters_and_digits_range_holds_under_linguistic_collations(app, monkeypatch, collation):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("collations are PostgreSQL's")
+    if db.session.execute(text("SELECT count(*) FROM pg_collation WHERE collname = :c"), {"c": collation}
+                          ).scalar_one() == 0:
+        pytest.skip(f"no {collation} collation in this PostgreSQL")
+    monkeypatch.setattr(dashboard_api, "_sorts_by_code_point", lambda: False)
+    tokens = [*_TOKENS, "ABZ", "Abz", "abz-", "ab z", "ab0", "aB", "a", "b"]
+    for prefix in sorted({token[:n] for token in tokens for n in range(1, len(token) + 1)}):
+        # The range's bounds as token_prefix gives them, each token compared under `collation`.
+        bounds = [(c.operator.__name__, c.right.value) for c in token_prefix(prefix)[1:]]
+        inside = {token for token in tokens if all(db.session.execute(
+            text(f'SELECT CAST(:t AS text) COLLATE "{collation}" {"<" if op == "lt" else ">="} :b'),
+            {"t": token, "b": bound}).scalar_one() for op, bound in bounds)}
+        assert {token for token in tokens if token.startswith(prefix)} <= inside, (prefix, bounds)
+
+
+def test_a_token_prefix_with_a_nul_matches_nothing_and_is_no_database_error(client, auth, app):
+    shop = make_shop()
+    _add_checkout(shop, "ab")
+    for query in ("q=%00", "q=ab%00", "q=%00ab"):
+        assert _get(client, auth, f"/api/checkouts?{query}")["items"] == []
