@@ -65,6 +65,8 @@ class Settings:
     RINGBACK_QUEUE: str = "ringback"
     # Seconds a webhook delivery may sit unqueued before the sweeper re-enqueues it.
     WEBHOOK_SWEEP_GRACE_SECONDS: int = 60
+    # On PostgreSQL, concurrent webhook deliveries share one INSERT and commit (group commit).
+    WEBHOOK_GROUP_COMMIT: bool = True
     # Backoff for Admin API retries: base * 2**attempt seconds.
     SHOPIFY_RETRY_BASE_SECONDS: float = 1.0
     SHOPIFY_MAX_RETRIES: int = 4
@@ -126,6 +128,8 @@ def load(overrides: Mapping[str, object] | None = None, environ: Mapping[str, st
     for name in ("TWILIO_CALLS_PER_SECOND", "TWILIO_HTTP_TIMEOUT_SECONDS", "RINGBACK_LLM_TIMEOUT_SECONDS"):
         if raw.get(name):
             values[name] = _positive_float(raw[name], name)
+    if raw.get("WEBHOOK_GROUP_COMMIT"):
+        values["WEBHOOK_GROUP_COMMIT"] = _flag(raw["WEBHOOK_GROUP_COMMIT"], "WEBHOOK_GROUP_COMMIT")
     if values.get("RINGBACK_AGENT", "rules") not in ("rules", "openai"):
         raise ConfigError("RINGBACK_AGENT must be 'rules' or 'openai'")
     if values.get("RINGBACK_AGENT") == "openai" and not values.get("RINGBACK_LLM_MODEL"):
@@ -156,6 +160,14 @@ def _int(value: str | None, default: int, name: str) -> int:
         return int(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer") from exc
+
+
+def _flag(value: str, name: str) -> bool:
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be on or off (1/0, true/false)")
 
 
 def _positive_float(value: str, name: str) -> float:

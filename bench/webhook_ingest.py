@@ -1,15 +1,17 @@
 """Webhook intake under load: Ringback's `POST /webhooks` against a bare HMAC-only handler.
 
     .venv/bin/python bench/webhook_ingest.py [--seconds 10] [--rounds 3] [--connections 16]
-                                             [--workers 2] [--worker-class sync] [--threads 1]
+                                             [--workers N] [--worker-class C] [--threads T]
 
-Both run under the same gunicorn (`--workers` processes of `--worker-class`), as a new operator
-would run the web tier, against the local PostgreSQL (a scratch database, migrated) and Redis (a
-queue of its own). `wrk` posts signed `checkouts/update` deliveries, each with a unique webhook id,
-to one and then the other, interleaved A B A B. Afterwards it checks that every 200 is one stored
-row (rows = 2xx answers; ids are unique, so duplicates cannot hide a loss), then runs the RQ worker
-in burst mode and prints how long the deliveries took to process. Prints throughput, p50 and p99 of
-both and the ratio Ringback / bare. Needs `wrk` (Debian package: installed when run as root).
+Both run under the same gunicorn, configured by the repository's `gunicorn.conf.py` (what the README
+recommends for production; the flags override it), against the local PostgreSQL (a scratch
+database, migrated) and Redis (a queue of its own). `wrk` posts signed `checkouts/update`
+deliveries, each with a unique webhook id, to one and then the other, interleaved A B A B.
+Afterwards it checks that every 200 is one stored row (ids are unique, so the 2xx count is the
+number of distinct ids answered 200, and duplicates cannot hide a loss), then runs one RQ worker in
+burst mode and prints how long the deliveries took to process. Prints throughput, p50 and p99 of
+both, the ratio Ringback / bare, and the load average (other work on the machine skews all of it).
+Needs `wrk` (Debian package: installed when run as root).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import hmac
 import json
 import os
 import re
+import runpy
 import shutil
 import signal
 import socket
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SHOP = "bench-shop.myshopify.com"
@@ -123,13 +127,15 @@ def main() -> int:
         body = json.dumps(_checkout_payload()).encode()
         signature = base64.b64encode(hmac.new(API_SECRET.encode(), body, hashlib.sha256).digest()).decode()
         runs: dict[str, list[Run]] = {"ringback": [], "bare": []}
+        load_before = os.getloadavg()
         for round_ in range(args.rounds):
             for name, port in (("bare", bare_port), ("ringback", ringback_port)):
                 runs[name].append(_load(wrk, port, args, scratch, body, signature, f"{name}{round_}"))
+        load = (load_before, os.getloadavg())
         accepted = sum(run.requests - run.non_2xx for run in runs["ringback"])
         stored = _count(env, "SELECT count(*) FROM webhook_deliveries")
         drain = None if args.no_drain else _drain(env, stored)
-        _report(runs, accepted, stored, drain, args)
+        _report(runs, accepted, stored, drain, load, args)
         return 0 if _all_stored(accepted, stored, args) else 1
     finally:
         for server in servers:
@@ -146,9 +152,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", default="sync")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, help="default: gunicorn.conf.py's")
+    parser.add_argument("--worker-class", help="default: gunicorn.conf.py's")
+    parser.add_argument("--threads", type=int, help="default: gunicorn.conf.py's")
     parser.add_argument("--no-drain", action="store_true", help="skip processing the stored deliveries")
     return parser.parse_args()
 
@@ -190,10 +196,22 @@ def _install_shop(env: dict[str, str]) -> None:
 
 
 def _gunicorn(target: str, port: int, args, env: dict[str, str], cwd: Path) -> subprocess.Popen:
-    command = [_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-               "--worker-class", args.worker_class, "--threads", str(args.threads),
-               "--log-level", "warning", target]
-    return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    command = [_bin("gunicorn"), "--config", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}",
+               "--log-level", "warning", "--no-control-socket"]
+    for flag, value in (("--workers", args.workers), ("--worker-class", args.worker_class),
+                        ("--threads", args.threads)):
+        if value is not None:
+            command += [flag, str(value)]
+    return subprocess.Popen([*command, target], cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+
+
+def _settings(args) -> str:
+    """The gunicorn settings both servers ran with: gunicorn.conf.py's, overridden by the flags."""
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    workers = args.workers or conf.get("workers", 1)
+    worker_class = args.worker_class or conf.get("worker_class", "sync")
+    threads = args.threads or conf.get("threads", 1)
+    return f"{workers} workers, {worker_class}, {threads} thread(s)"
 
 
 def _free_port() -> int:
@@ -287,9 +305,11 @@ def _checkout_payload() -> dict:
     }
 
 
-def _report(runs: dict[str, list[Run]], accepted: int, stored: int, drain: float | None, args) -> None:
-    print(f"gunicorn: {args.workers} workers, {args.worker_class}, {args.threads} thread(s); "
-          f"wrk: {args.connections} connections, {args.rounds} rounds of {args.seconds} s each, interleaved")
+def _report(runs: dict[str, list[Run]], accepted: int, stored: int, drain: float | None,
+            load: tuple[tuple[float, ...], tuple[float, ...]], args) -> None:
+    print(f"gunicorn (both): {_settings(args)}; wrk: {args.connections} connections, {args.rounds} "
+          f"rounds of {args.seconds} s each, interleaved; {os.cpu_count()} cores, load average "
+          f"{load[0][0]:.2f} before, {load[1][0]:.2f} after")
     print(f"{'run':<10} {'round':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for name in ("bare", "ringback"):
         for i, run in enumerate(runs[name]):
@@ -301,8 +321,9 @@ def _report(runs: dict[str, list[Run]], accepted: int, stored: int, drain: float
           f"ringback p99 {p99:.1f} ms (goal < {GOAL_P99_MS:.0f} ms)")
     verdict = "MISMATCH: an accepted delivery is missing, or rows appeared from nowhere"
     if _all_stored(accepted, stored, args):
-        verdict = "every 2xx stored; the rest were in flight when wrk stopped"
-    print(f"answered 2xx: {accepted}; rows stored: {stored} ({verdict})")
+        verdict = (f"every 2xx stored once; the other {stored - accepted} were in flight when wrk "
+                   "stopped")
+    print(f"distinct ids answered 2xx: {accepted}; rows stored: {stored} ({verdict})")
     if drain is not None:
         print(f"drained by one burst worker in {drain:.1f} s ({stored / drain:.0f} deliveries/s)")
 

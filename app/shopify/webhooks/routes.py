@@ -6,14 +6,11 @@ import json
 import logging
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db
 from app.shopify.domains import is_shop_domain
 from app.shopify.http import shopify_app
-from app.shopify.webhooks.models import DeliveryStatus, WebhookDelivery
-from app.shopify.webhooks.processing import enqueue_delivery
+from app.shopify.webhooks import intake
+from app.shopify.webhooks.models import DeliveryStatus
 from app.shopify.webhooks.topics import ALL_TOPICS
 
 log = logging.getLogger(__name__)
@@ -22,8 +19,11 @@ bp = Blueprint("webhooks", __name__)
 MAX_WEBHOOK_BYTES = 5 * 1024 * 1024  # the contract: 413 above 5 MiB
 # Shopify's "Events" system sends the same headers without the X- prefix.
 _HEADER_PREFIXES = ("X-Shopify-", "Shopify-")
-# INSERT … ON CONFLICT DO NOTHING RETURNING: the databases Ringback runs on.
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@bp.record_once
+def _set_up_intake(state) -> None:
+    intake.init_app(state.app)
 
 
 def _header(name: str) -> str | None:
@@ -78,33 +78,13 @@ def receive(_subpath: str | None = None):
         "status": DeliveryStatus.RECEIVED if known else DeliveryStatus.IGNORED,
     }
     try:
-        delivery_id = _store(values)
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        log.error("webhook not stored, database unavailable: %s", type(exc).__name__)
+        delivery_id = intake.store(values)
+    except intake.StoreUnavailable as exc:
+        log.error("webhook not stored, database unavailable: %s", exc)
         response, status = _answer(503, "temporarily unavailable")
         response.headers["Retry-After"] = "5"
         return response, status
     if delivery_id is None:
         return _answer(200, "duplicate delivery")
-    if known:
-        enqueue_delivery(delivery_id)
     return _answer(200, "accepted")
 
-
-def _store(values: dict) -> int | None:
-    """Insert the delivery unless its webhook id is known, durably, in one round trip: the new row's
-    id, or None for a duplicate (the unique index decides, so concurrent duplicates store one row).
-
-    On PostgreSQL the one statement runs in autocommit: it is its own transaction, committed when it
-    returns, without a BEGIN and a COMMIT of their own (two round trips, a third of the request).
-    """
-    dialect = db.engine.dialect.name
-    insert = (_INSERTS[dialect](WebhookDelivery).values(**values)
-              .on_conflict_do_nothing(index_elements=["webhook_id"]).returning(WebhookDelivery.id))
-    if dialect != "postgresql":  # SQLite: the session's own transaction (see app.transactions)
-        delivery_id = db.session.execute(insert).scalar_one_or_none()
-        db.session.commit()
-        return delivery_id
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(insert).scalar_one_or_none()
