@@ -25,8 +25,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import crypto, jobs, logs
-    from app.extensions import db, migrate
+    from app.extensions import NoCookieSession, db, migrate
 
+    app.session_interface = NoCookieSession()
     logs.configure(app)
     crypto.init_app(app)
     db.init_app(app)
@@ -43,14 +44,15 @@ def register_blueprints(app: Flask) -> None:
     from app.home.routes import bp as home_bp
     from app.recovery.links import bp as recovery_links_bp
     from app.shopify.oauth import bp as oauth_bp
-    from app.shopify.webhooks.routes import bp as webhooks_bp
+    from app.shopify.webhooks import routes as webhook_routes
     from app.sms.routes import bp as sms_bp
     from app.voice.routes import bp as voice_bp
 
     api.register_routes()
-    for blueprint in (health.bp, home_bp, dashboard_bp, oauth_bp, webhooks_bp, api.bp, recovery_links_bp,
+    for blueprint in (health.bp, home_bp, dashboard_bp, oauth_bp, api.bp, recovery_links_bp,
                       voice_bp, sms_bp):
         app.register_blueprint(blueprint)
+    webhook_routes.install(app)  # POST /webhooks, answered in front of Flask (see the module)
     if app.config["SANDBOX"]:
         from app.sandbox_mode import bp as sandbox_bp
 

@@ -21,11 +21,17 @@ def _json(status: int, error: str, message: str):
     return response
 
 
+def error_body(exc: HTTPException) -> dict[str, str]:
+    """{"error": "method_not_allowed", "message": …}: how every HTTP error is answered."""
+    return {"error": (exc.name or "error").lower().replace(" ", "_"), "message": exc.description or ""}
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _json(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
-                     exc.description or "")
+        response = jsonify(error_body(exc))
+        response.status_code = exc.code or 500
+        return response
 
     @app.errorhandler(ShopifyError)
     def shopify_error(exc: ShopifyError):

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 
+from flask.sessions import SessionInterface
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -21,3 +22,15 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+
+class NoCookieSession(SessionInterface):
+    """Flask's `session`, never opened: Ringback keeps no cookie session (the admin authenticates each
+    request by Shopify's ID token, the legacy install flow signs a cookie of its own), so no request
+    parses cookies or builds a signer for one. Writing to `session` raises."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        return None

@@ -157,7 +157,10 @@ def make_app(migrated, tmp_path, queue_name, shopify):
         return app
 
     yield build
+    from app.shopify.webhooks import intake
+
     for app in apps:
+        intake.close(app)  # its flusher gives its connection back before the pool goes
         with app.app_context():
             _db.session.remove()
             _db.engine.dispose()
@@ -264,6 +267,20 @@ def signed_webhook():
     return build
 
 
+def settle_webhook_intake(app, seconds: float = 5.0) -> None:
+    """Wait until the workers have been told of every delivery the app stored (the intake tells them
+    within a few milliseconds of the last batch: app/shopify/webhooks/intake.py)."""
+    import time
+
+    from app.shopify.webhooks import intake
+
+    batcher = app.extensions.get(intake.EXTENSION_KEY)
+    deadline = time.monotonic() + seconds
+    while batcher is not None and (batcher.unannounced() or batcher.waiting()):
+        assert time.monotonic() < deadline, "the webhook intake did not settle"
+        time.sleep(0.001)
+
+
 @pytest.fixture
 def run_jobs(app):
     """Drains the test queue with a real RQ worker on real Redis (burst mode, no scheduler)."""
@@ -272,6 +289,7 @@ def run_jobs(app):
     from app import jobs
 
     def drain() -> None:
+        settle_webhook_intake(app)
         worker = SimpleWorker([jobs.queue()], connection=jobs.redis())
         worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
 

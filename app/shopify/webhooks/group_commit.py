@@ -13,19 +13,18 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
 
-# Sized for one statement's parameters (PostgreSQL allows 65,535; a delivery binds about ten).
+# Far more than the requests a process holds at once (its gunicorn threads): in practice a batch is
+# everything waiting.
 MAX_BATCH = 500
-# Flushers per process: while one waits for its commit (the disk's flush), the next batch is already
-# on its way; PostgreSQL folds concurrent commits into one flush of its own.
-FLUSHERS = 2
-# A flusher idle this long stops (the next delivery starts another), so an app that is done with
-# (the tests build hundreds) does not keep a thread.
+# Idle this long once its quiet hooks have run, the flusher stops (the next item starts another): an
+# app no longer used (a test run builds hundreds) keeps no thread.
 IDLE_SECONDS = 60.0
 # Shopify gives up on a delivery after 5 s; past this a request answers 503 (and Shopify retries).
 ANSWER_WITHIN_SECONDS = 4.0
@@ -43,15 +42,23 @@ class _Waiter:
     failed: bool = False
 
 
+_STOP = object()  # the item close() hands in
+
+
 class GroupCommit:
     """Hands items to `flush(items) -> results` (one result per item, in order), many at a time.
 
     `flush` runs in the flusher thread; an exception from it fails every waiter of that batch.
+    `when_quiet` holds (seconds, hook) pairs: each hook runs in that thread too, once, when that long
+    has passed since the last batch with no item arriving (to finish what flushes left pending, or to
+    give back what they held, such as a connection).
     """
 
     def __init__(self, flush: Callable[[Sequence[Any]], Sequence[Any]], name: str = "group-commit",
-                 max_batch: int = MAX_BATCH):
+                 max_batch: int = MAX_BATCH,
+                 when_quiet: Sequence[tuple[float, Callable[[], None]]] = ()):
         self._flush = flush
+        self._when_quiet = tuple(sorted(when_quiet, key=lambda pair: pair[0]))
         self._name = name
         self._max_batch = max_batch
         self._pending: queue.SimpleQueue[_Waiter] = queue.SimpleQueue()
@@ -71,6 +78,16 @@ class GroupCommit:
             raise BatchFailed("the batch was not stored")
         return waiter.result
 
+    def close(self, timeout: float = ANSWER_WITHIN_SECONDS) -> None:
+        """Let this process's flusher finish: what waits is flushed, the quiet hooks run, and it stops
+        (a later submit starts another). For a clean shutdown, and for tests."""
+        if self._flusher_pid != os.getpid():
+            return
+        stop = _Waiter(_STOP)
+        self._pending.put(stop)
+        self._start_flusher()  # should the flusher have retired meanwhile
+        stop.done.wait(timeout)
+
     def waiting(self) -> int:
         """How many items wait for the next batch (the one being flushed not counted)."""
         return self._pending.qsize()
@@ -84,6 +101,12 @@ class GroupCommit:
                 self._flusher_pid = os.getpid()
                 threading.Thread(target=self._run, name=self._name, daemon=True).start()
 
+    def _run_hook(self, hook: Callable[[], None]) -> None:
+        try:
+            hook()
+        except Exception as exc:  # noqa: BLE001 - the flusher must outlive whatever a hook does
+            log.error("%s: a quiet hook failed: %s", self._name, type(exc).__name__)
+
     def _retire(self) -> bool:
         """Stop this idle flusher, unless an item arrived meanwhile."""
         with self._lock:
@@ -94,19 +117,40 @@ class GroupCommit:
             return False
 
     def _run(self) -> None:
+        hooks: list[tuple[float, Callable[[], None]]] = []  # still to run since the last batch
+        last_batch_at = 0.0
         while True:
+            timeout = IDLE_SECONDS
+            if hooks:
+                timeout = max(0.0, last_batch_at + hooks[0][0] - time.monotonic())
             try:
-                batch = [self._pending.get(timeout=IDLE_SECONDS)]
+                first = self._pending.get(timeout=timeout)
             except queue.Empty:
+                if hooks:
+                    self._run_hook(hooks.pop(0)[1])
+                elif self._retire():
+                    return
+                continue
+            if first.item is _STOP:
+                for _, hook in hooks:
+                    self._run_hook(hook)
+                hooks = []
+                first.done.set()
                 if self._retire():
                     return
                 continue
+            batch = [first]
             while len(batch) < self._max_batch:
                 try:
-                    batch.append(self._pending.get_nowait())
+                    waiter = self._pending.get_nowait()
                 except queue.Empty:
                     break
+                if waiter.item is _STOP:
+                    self._pending.put(waiter)  # after this batch
+                    break
+                batch.append(waiter)
             self._flush_batch(batch)
+            hooks, last_batch_at = list(self._when_quiet), time.monotonic()
 
     def _flush_batch(self, batch: list[_Waiter]) -> None:
         try:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
-from datetime import datetime
+from contextlib import nullcontext
 
-from flask import current_app
+import psycopg
+from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import crypto
 from app.dbtypes import utcnow
 from app.extensions import db
 from app.shopify.webhooks.group_commit import BatchFailed, GroupCommit
@@ -17,6 +20,14 @@ from app.shopify.webhooks.models import DeliveryStatus, WebhookDelivery
 from app.shopify.webhooks.processing import enqueue_delivery, enqueue_new_deliveries
 
 EXTENSION_KEY = "ringback.webhook_intake"
+# New ids are pushed to the workers' inbox at most this often (under load one push serves many
+# batches: a Redis round trip costs the flusher more than storing a delivery does) ...
+ANNOUNCE_EVERY_SECONDS = 0.02
+# ... and this long after the last batch at the latest.
+ANNOUNCE_QUIET_SECONDS = 0.002
+# The flusher gives its connection back after this long without a delivery, so an idle process (or
+# one of the many apps a test run builds) holds none.
+RELEASE_SECONDS = 1.0
 # INSERT … ON CONFLICT DO NOTHING RETURNING: the databases Ringback runs on.
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -29,67 +40,146 @@ def init_app(app) -> None:
     """Group commit on PostgreSQL unless WEBHOOK_GROUP_COMMIT is off; SQLite stores directly."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and app.config.get(
             "WEBHOOK_GROUP_COMMIT", True):
-        app.extensions[EXTENSION_KEY] = GroupCommit(_flusher(app), name="webhook-intake")
+        app.extensions[EXTENSION_KEY] = BatchedIntake(app)
 
 
-def store(values: dict) -> int | None:
-    """Store one delivery: its new id once committed (and its job queued), None for a duplicate.
+def close(app) -> None:
+    """Tell the workers of what this process stored and give back its connection (worker exit)."""
+    batcher = app.extensions.get(EXTENSION_KEY)
+    if batcher is not None:
+        batcher.close()
+
+
+def store(app, values: dict) -> int | None:
+    """Store one delivery: its new id once committed, None for a duplicate.
 
     Raises StoreUnavailable when nothing is known to be committed.
     """
-    batcher = current_app.extensions.get(EXTENSION_KEY)
-    try:
-        if batcher is not None:
+    batcher = app.extensions.get(EXTENSION_KEY)
+    if batcher is not None:
+        try:
             return batcher.submit(values)
-        return _store_one(values)
-    except (BatchFailed, SQLAlchemyError) as exc:
-        db.session.rollback()
-        raise StoreUnavailable(type(exc).__name__) from exc
+        except BatchFailed as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
+    # The app's context if one is active (as Flask's request context would reuse it), else a new one.
+    active = has_app_context() and current_app._get_current_object() is app
+    with nullcontext() if active else app.app_context():
+        try:
+            return _store_one(values)
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            raise StoreUnavailable(type(exc).__name__) from exc
 
 
-def _flusher(app):
-    def flush(batch: Sequence[dict]) -> list[int | None]:
-        with app.app_context():
-            ids = store_batch(batch)
-            new = [delivery_id for values, delivery_id in zip(batch, ids, strict=True)
-                   if delivery_id is not None and values["status"] == DeliveryStatus.RECEIVED]
-            if new:
-                enqueue_new_deliveries(new)  # before answering: a 200 means the job is queued too
-            return ids
+class BatchedIntake:
+    """The deliveries of concurrent requests, stored by one statement per batch (group commit).
 
-    return flush
+    Its flusher thread keeps a connection of its own while deliveries arrive (no pool checkout and no
+    ping per batch) and gives it back after a second without any. The new ids reach the workers'
+    inbox in one Redis round trip per ANNOUNCE_EVERY_SECONDS at most: a batch stored after such a
+    pause announces itself (and whatever waited) before it is answered; one stored sooner leaves its
+    ids to the next batch past that time or, if none follows, to ANNOUNCE_QUIET_SECONDS later.
+    """
+
+    def __init__(self, app):
+        self._app = app
+        self._keyring = app.extensions[crypto.EXTENSION_KEY]
+        self._connection = None  # the pool's connection, used by the flusher thread only
+        self._unannounced: list[int] = []
+        self._announced_at = 0.0
+        self._group = GroupCommit(self._flush, name="webhook-intake", when_quiet=(
+            (ANNOUNCE_QUIET_SECONDS, self.announce), (RELEASE_SECONDS, self._release)))
+
+    def submit(self, values: dict) -> int | None:
+        return self._group.submit(values)
+
+    def waiting(self) -> int:
+        return self._group.waiting()
+
+    def close(self) -> None:
+        self._group.close()
+
+    def unannounced(self) -> int:
+        """How many stored deliveries the workers have not been told of yet."""
+        return len(self._unannounced)
+
+    def announce(self) -> None:
+        """Tell the workers of every delivery stored so far (Redis down: they stay received, and the
+        sweeper queues them once it is back)."""
+        ids, self._unannounced = self._unannounced, []
+        self._announced_at = time.monotonic()
+        if ids:
+            with self._app.app_context():
+                enqueue_new_deliveries(ids)
+
+    def _flush(self, batch: Sequence[dict]) -> list[int | None]:
+        try:
+            ids = self._store(batch)
+        except Exception:
+            self._release(broken=True)
+            raise
+        self._unannounced += [delivery_id for values, delivery_id in zip(batch, ids, strict=True)
+                              if delivery_id is not None and values["status"] == DeliveryStatus.RECEIVED]
+        if time.monotonic() - self._announced_at >= ANNOUNCE_EVERY_SECONDS:
+            self.announce()
+        return ids
+
+    def _store(self, batch: Sequence[dict]) -> list[int | None]:
+        if self._connection is None:
+            return store_batch(batch, self._connect(), self._keyring)
+        try:
+            return store_batch(batch, self._connection, self._keyring)
+        except psycopg.OperationalError:
+            # The connection held since an earlier batch died (a database restart, a failover):
+            # once more on a new one. Safe whatever the first attempt did, as a webhook id is
+            # inserted once: a row it did commit comes back as a duplicate, answered 200 all the
+            # same (and left to the sweeper to queue).
+            self._release(broken=True)
+            return store_batch(batch, self._connect(), self._keyring)
+
+    def _connect(self):
+        with self._app.app_context():
+            connection = db.engine.raw_connection()  # pinged by the pool, once
+        connection.driver_connection.autocommit = True
+        self._connection = connection
+        return connection
+
+    def _release(self, broken: bool = False) -> None:
+        """Give the connection back to the pool, or drop it when it failed."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if broken:
+            connection.invalidate()  # closed, never handed to anyone again
+            return
+        connection.driver_connection.autocommit = False  # as the pool's other users expect it
+        connection.close()
 
 
-def store_batch(batch: Sequence[dict]) -> list[int | None]:
-    """Insert deliveries in one statement, in autocommit (its own transaction, committed when it
-    returns, with no BEGIN and COMMIT round trips): for each, the new row's id, or None when its
-    webhook id was stored already, by an earlier request or earlier in this batch."""
+def store_batch(batch: Sequence[dict], connection, keyring: crypto.Keyring) -> list[int | None]:
+    """Insert deliveries with one statement over `connection` (a DBAPI connection in autocommit: the
+    statement is its own transaction, committed when it returns, with no BEGIN and COMMIT round
+    trips): for each, the new row's id, or None when its webhook id was stored already, by an
+    earlier request or earlier in this batch."""
     first: dict[str, dict] = {}
     for values in batch:
         first.setdefault(values["webhook_id"], values)
-    defaults = {"received_at": utcnow(), "attempts": 0}
-    rows = [_row({**defaults, **values}) for values in first.values()]
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        stored = dict((webhook_id, delivery_id) for delivery_id, webhook_id
-                      in connection.exec_driver_sql(_BATCH_INSERT, (json.dumps(rows),)))
+    received_at = _RECEIVED_AT.process_bind_param(utcnow(), _PG).isoformat()
+    rows = [{**values, "received_at": received_at, "attempts": 0,
+             "payload": values["payload"] and keyring.encrypt(values["payload"])}
+            for values in first.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(_BATCH_INSERT, (json.dumps(rows),), prepare=True)
+        stored = {webhook_id: delivery_id for delivery_id, webhook_id in cursor.fetchall()}
     return [stored.get(values["webhook_id"]) if first[values["webhook_id"]] is values else None
             for values in batch]
 
 
-def _row(values: dict) -> dict:
-    """The row as the table stores it: the payload encrypted, times as naive UTC in ISO text."""
-    row = dict(values)
-    for name, column_type in _CONVERTED:
-        value = row[name]
-        if value is not None:
-            value = column_type.process_bind_param(value, _PG)
-        row[name] = value.isoformat() if isinstance(value, datetime) else value
-    return row
-
-
 _PG = postgresql.dialect()
+_RECEIVED_AT = WebhookDelivery.__table__.c.received_at.type  # UTCDateTime: stored as naive UTC
 # The batch travels as one JSON array of rows, read with the table's own row type: one parameter,
-# whatever the batch's size, and a statement psycopg prepares once per connection.
+# whatever the batch's size, and a statement psycopg prepares once per connection. The payload is
+# encrypted as EncryptedText would (a test reads it back through the model).
 _BATCH_INSERT = """
     INSERT INTO webhook_deliveries (webhook_id, event_id, topic, shop_domain, api_version,
                                     triggered_at, received_at, payload, payload_bytes, status, attempts)
@@ -99,9 +189,6 @@ _BATCH_INSERT = """
     ON CONFLICT (webhook_id) DO NOTHING
     RETURNING id, webhook_id
 """
-# The inserted columns whose type turns the Python value into what is stored (EncryptedText,
-# UTCDateTime): their values are converted by that type, as SQLAlchemy would.
-_CONVERTED = tuple((name, WebhookDelivery.__table__.c[name].type) for name in ("received_at", "payload"))
 
 
 def _store_one(values: dict) -> int | None:

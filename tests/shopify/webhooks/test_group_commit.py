@@ -98,3 +98,55 @@ def test_an_idle_flusher_stops_and_the_next_item_starts_another(monkeypatch):
     assert batcher.submit("first") == "first"
     _wait_until(lambda: not any(t.name == "idle-test" for t in threading.enumerate()))
     assert batcher.submit("second") == "second"
+
+
+def test_quiet_hooks_run_once_each_after_their_delay_without_items():
+    ran: list[str] = []
+    batcher = GroupCommit(lambda items: items, name="quiet-test",
+                          when_quiet=((0.2, lambda: ran.append("late")), (0.01, lambda: ran.append("soon"))))
+    assert batcher.submit("first") == "first"
+    _wait_until(lambda: ran == ["soon"])
+    assert batcher.submit("second") == "second"  # before "late" was due: it waits for the next quiet
+    _wait_until(lambda: ran == ["soon", "soon", "late"])
+    done = threading.Event()
+    done.wait(0.3)
+    assert ran == ["soon", "soon", "late"]  # once each per quiet spell, not again and again
+    batcher.close()
+
+
+def test_a_hook_that_raises_does_not_stop_the_flusher():
+    def broken():
+        raise RuntimeError("Redis said no")
+
+    batcher = GroupCommit(lambda items: items, name="broken-hook-test", when_quiet=((0.0, broken),))
+    assert batcher.submit("first") == "first"
+    assert batcher.submit("second") == "second"
+    batcher.close()
+
+
+def test_close_runs_the_pending_hooks_and_stops_the_flusher_and_a_later_item_starts_another():
+    ran: list[str] = []
+    batcher = GroupCommit(lambda items: items, name="close-test",
+                          when_quiet=((30.0, lambda: ran.append("hook")),))
+    assert batcher.submit("first") == "first"
+    batcher.close()
+    assert ran == ["hook"]  # at once, not after its 30 s
+    _wait_until(lambda: not any(t.name == "close-test" for t in threading.enumerate()))
+    assert batcher.submit("second") == "second"
+    batcher.close()
+    assert ran == ["hook", "hook"]
+
+
+def test_close_flushes_what_waits_before_it():
+    gate = _Gate(lambda items: [item.upper() for item in items])
+    batcher = GroupCommit(gate, name="close-waits-test")
+    results, errors, threads = _submit_all(batcher, ["a"])
+    _wait_until(lambda: len(gate.batches) == 1)
+    more, _, more_threads = _submit_all(batcher, ["b", "c"])
+    _wait_until(lambda: batcher.waiting() == 2)
+    closer = threading.Thread(target=batcher.close)
+    closer.start()
+    gate.release.set()
+    for thread in [*threads, *more_threads, closer]:
+        thread.join(5)
+    assert {**results, **more} == {"a": "A", "b": "B", "c": "C"} and not errors

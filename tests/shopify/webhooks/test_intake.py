@@ -23,11 +23,11 @@ def gated_batches(app, monkeypatch):
     release = threading.Event()
     store_batch = intake.store_batch
 
-    def gated(batch):
+    def gated(batch, *args):
         sizes.append(len(batch))
         if len(sizes) == 1:
             release.wait(5)
-        return store_batch(batch)
+        return store_batch(batch, *args)
 
     monkeypatch.setattr(intake, "store_batch", gated)
     return sizes, release
@@ -203,3 +203,85 @@ def test_with_group_commit_off_each_delivery_is_stored_and_queued_on_its_own(
     run_jobs()
     assert [row.status for row in _rows()] == [DeliveryStatus.PROCESSED]
     assert db.session.execute(select(func.count()).select_from(WebhookDelivery)).scalar_one() == 1
+
+
+def _values(key: str) -> dict:
+    return {"webhook_id": f"direct-{key}", "event_id": None, "topic": "app/scopes_update",
+            "shop_domain": "alpha.myshopify.com", "api_version": "2025-10", "triggered_at": None,
+            "payload": '{"current": []}', "payload_bytes": 15, "status": DeliveryStatus.RECEIVED}
+
+
+@pytest.fixture
+def announcements(monkeypatch) -> list[list[int]]:
+    """Every push of new ids to the workers' inbox, as the intake makes it."""
+    pushes: list[list[int]] = []
+    push = processing.enqueue_new_deliveries
+
+    def record(ids):
+        pushes.append(list(ids))
+        return push(ids)
+
+    monkeypatch.setattr(intake, "enqueue_new_deliveries", record)
+    return pushes
+
+
+def test_a_lone_delivery_is_announced_before_it_is_answered(app, announcements):
+    batcher = app.extensions[intake.EXTENSION_KEY]
+    delivery_id = batcher.submit(_values("lone"))
+    assert announcements == [[delivery_id]]  # already, not after the quiet delay
+    assert jobs.redis().zscore(jobs.qualified(processing.INBOX), str(delivery_id)) is not None
+
+
+def test_batches_stored_close_together_share_one_announcement(app, announcements, monkeypatch):
+    monkeypatch.setattr(intake, "ANNOUNCE_EVERY_SECONDS", 60.0)
+    batcher = app.extensions[intake.EXTENSION_KEY]
+    first = batcher.submit(_values("first"))
+    rest = [batcher.submit(_values(f"next-{i}")) for i in range(5)]  # five batches within 60 s
+    _wait_until(lambda: batcher.unannounced() == 0)  # told once the flusher has been quiet
+    assert announcements == [[first], rest]
+    inbox = jobs.redis().zrange(jobs.qualified(processing.INBOX), 0, -1)
+    assert sorted(int(member) for member in inbox) == sorted([first, *rest])
+
+
+def _checked_out(app) -> int:
+    return db.engine.pool.checkedout()
+
+
+def test_the_flusher_holds_one_connection_while_busy_and_gives_it_back_when_idle(app, monkeypatch):
+    monkeypatch.setattr(intake, "RELEASE_SECONDS", 0.05)
+    batcher = intake.BatchedIntake(app)  # built after the patch: its hooks read the constant
+    db.session.remove()
+    before = _checked_out(app)
+    for i in range(3):
+        assert batcher.submit(_values(f"held-{i}")) is not None
+    assert _checked_out(app) == before + 1  # one for all three batches, kept between them
+    _wait_until(lambda: _checked_out(app) == before)
+    batcher.close()
+
+
+def test_a_dead_held_connection_is_replaced_and_the_batch_stored(app):
+    batcher = app.extensions[intake.EXTENSION_KEY]
+    assert batcher.submit(_values("before")) is not None
+    # A database restart, as far as the flusher's connection can tell: its server process ends.
+    with db.engine.connect() as conn:
+        ended = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
+            " AND query LIKE '%json_populate_recordset%'")).scalar_one()
+    assert ended == 1
+    after = batcher.submit(_values("after"))
+    assert after is not None
+    assert [row.webhook_id for row in _rows()] == ["direct-before", "direct-after"]
+
+
+def test_close_announces_what_is_pending_and_gives_the_connection_back(app, announcements, monkeypatch):
+    monkeypatch.setattr(intake, "ANNOUNCE_EVERY_SECONDS", 60.0)
+    monkeypatch.setattr(intake, "ANNOUNCE_QUIET_SECONDS", 30.0)
+    batcher = intake.BatchedIntake(app)
+    db.session.remove()
+    before = _checked_out(app)
+    first = batcher.submit(_values("a"))
+    second = batcher.submit(_values("b"))
+    assert announcements == [[first]]
+    batcher.close()
+    assert announcements == [[first], [second]] and _checked_out(app) == before

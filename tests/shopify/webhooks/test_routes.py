@@ -172,3 +172,57 @@ def test_redis_down_still_answers_200_and_the_delivery_is_processed_once_redis_i
     delivery = db.session.execute(select(WebhookDelivery)).scalar_one()
     assert delivery.status == DeliveryStatus.PROCESSED
     assert delivery.payload is None
+
+
+def _sign(body: bytes, secret: str) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def test_the_hmac_check_agrees_with_the_shopify_sdk_verifier(app):
+    from app.shopify.http import shopify_app
+    from app.shopify.webhooks.routes import WebhookEndpoint
+
+    endpoint = WebhookEndpoint(app, downstream=None)
+    body = json.dumps(CHECKOUT).encode()
+    cases = {
+        "current secret": (body, _sign(body, app.config["SHOPIFY_API_SECRET"])),
+        "old secret": (body, _sign(body, OLD_API_SECRET)),
+        "another secret": (body, _sign(body, "not-the-secret")),
+        "tampered body": (body + b" ", _sign(body, app.config["SHOPIFY_API_SECRET"])),
+        "empty body": (b"", _sign(b"", app.config["SHOPIFY_API_SECRET"])),
+        "unicode body": ('{"note": "café ☕"}'.encode(), _sign('{"note": "café ☕"}'.encode(),
+                                                              app.config["SHOPIFY_API_SECRET"])),
+        "hex, not base64": (body, "ab" * 32),
+        "truncated": (body, _sign(body, app.config["SHOPIFY_API_SECRET"])[:-2]),
+        "missing": (body, ""),
+    }
+    sdk = shopify_app()
+    for name, (raw, signature) in cases.items():
+        headers = {"X-Shopify-Hmac-Sha256": signature} if signature else {}
+        expected = sdk.verify_webhook_req({"method": "POST", "headers": headers, "url": "/webhooks",
+                                           "body": raw.decode()}).ok
+        assert endpoint._signed(raw, signature or None) is expected, name
+    assert sum(endpoint._signed(*case) for case in cases.values()) == 4  # current, old, empty, unicode
+
+
+def test_non_post_gets_405_with_allow_in_the_app_s_error_shape(client):
+    response = client.get("/webhooks/checkouts/update")
+    assert response.status_code == 405 and response.headers["Allow"] == "POST"
+    assert response.get_json() == {"error": "method_not_allowed", "message": response.get_json()["message"]}
+    assert response.get_json()["message"]
+
+
+def test_oversized_body_gets_413_in_the_app_s_error_shape(client):
+    response = client.post("/webhooks", data=b" " * (5 * 1024 * 1024 + 1))
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "request_entity_too_large"
+
+
+def test_other_paths_go_on_to_flask(client):
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/webhooksX").status_code == 404
+    assert client.post("/webhook").status_code == 404
