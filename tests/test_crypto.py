@@ -35,3 +35,29 @@ def test_encrypted_json_round_trips_and_is_stored_as_a_token(app):
     assert column.process_result_value(stored, None) == lines
     assert keyring().decrypt(stored) == '[{"quantity":2,"title":"Hat"}]'
     assert column.process_bind_param(None, None) is None and column.process_result_value(None, None) is None
+
+
+def test_a_compressed_token_is_smaller_reads_back_and_survives_rotation():
+    from cryptography.fernet import Fernet
+
+    from app.crypto import Keyring
+
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    items = ", ".join(f'{{"title": "Item {i}", "price": "10.00"}}' for i in range(40))
+    text = '{"line_items": [' + items + "]}"
+    keyring = Keyring((old_key,))
+    compressed, plain = keyring.encrypt(text, compress=True), keyring.encrypt(text)
+    assert len(compressed) < len(plain) / 2
+    assert keyring.decrypt(compressed) == keyring.decrypt(plain) == text
+    rotated = Keyring((new_key, old_key)).rotate(compressed)
+    assert Keyring((new_key,)).decrypt(rotated) == text
+
+
+def test_tokens_written_before_compression_still_read():
+    from cryptography.fernet import Fernet
+
+    from app.crypto import Keyring
+
+    key = Fernet.generate_key()
+    earlier = Fernet(key).encrypt("ünïcode {}".encode()).decode()  # how every token used to be made
+    assert Keyring((key.decode(),)).decrypt(earlier) == "ünïcode {}"

@@ -166,7 +166,7 @@ def store_batch(batch: Sequence[dict], connection, keyring: crypto.Keyring) -> l
         first.setdefault(values["webhook_id"], values)
     received_at = _RECEIVED_AT.process_bind_param(utcnow(), _PG).isoformat()
     rows = [{**values, "received_at": received_at, "attempts": 0,
-             "payload": values["payload"] and keyring.encrypt(values["payload"])}
+             "payload": values["payload"] and keyring.encrypt(values["payload"], compress=_PAYLOAD.compress)}
             for values in first.values()]
     with connection.cursor() as cursor:
         cursor.execute(_BATCH_INSERT, (json.dumps(rows),), prepare=True)
@@ -177,9 +177,10 @@ def store_batch(batch: Sequence[dict], connection, keyring: crypto.Keyring) -> l
 
 _PG = postgresql.dialect()
 _RECEIVED_AT = WebhookDelivery.__table__.c.received_at.type  # UTCDateTime: stored as naive UTC
+_PAYLOAD = WebhookDelivery.__table__.c.payload.type  # CompressedEncryptedText
 # The batch travels as one JSON array of rows, read with the table's own row type: one parameter,
 # whatever the batch's size, and a statement psycopg prepares once per connection. The payload is
-# encrypted as EncryptedText would (a test reads it back through the model).
+# encrypted as its column type would (a test reads it back through the model).
 _BATCH_INSERT = """
     INSERT INTO webhook_deliveries (webhook_id, event_id, topic, shop_domain, api_version,
                                     triggered_at, received_at, payload, payload_bytes, status, attempts)

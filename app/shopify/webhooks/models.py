@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.crypto import EncryptedText
+from app.crypto import CompressedEncryptedText
 from app.dbtypes import PII, UTCDateTime, utcnow
 from app.extensions import db
 
@@ -35,8 +35,9 @@ class WebhookDelivery(db.Model):
     api_version: Mapped[str | None] = mapped_column(String(16))
     triggered_at: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Shoppers' names, emails and phones live in here: encrypted, and dropped once processed.
-    payload: Mapped[str | None] = mapped_column(EncryptedText, info=PII)
+    # Shoppers' names, emails and phones live in here: encrypted (compressed first), and dropped once
+    # processed.
+    payload: Mapped[str | None] = mapped_column(CompressedEncryptedText, info=PII)
     payload_bytes: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.RECEIVED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

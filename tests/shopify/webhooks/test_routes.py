@@ -226,3 +226,13 @@ def test_other_paths_go_on_to_flask(client):
     assert client.get("/healthz").status_code == 200
     assert client.post("/webhooksX").status_code == 404
     assert client.post("/webhook").status_code == 404
+
+
+def test_a_stored_payload_is_compressed_inside_its_token(client, signed_webhook):
+    checkout = {**CHECKOUT, "line_items": [{"title": f"Item {i}", "quantity": 1, "price": "10.00"}
+                                           for i in range(30)]}
+    body, headers = signed_webhook("checkouts/create", checkout)
+    assert _post(client, body, headers).status_code == 200
+    raw = db.session.execute(text("SELECT payload FROM webhook_deliveries")).scalar_one()
+    assert len(raw) < len(body) / 2  # a plain Fernet token would be 4/3 of it and more
+    assert json.loads(db.session.execute(select(WebhookDelivery)).scalar_one().payload) == checkout
