@@ -84,11 +84,12 @@ class EncryptedText(TypeDecorator):
 
     impl = Text
     cache_ok = True
+    compress = False  # CompressedEncryptedText: zlib inside the token
 
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return keyring().encrypt(value)
+        return keyring().encrypt(value, compress=self.compress)
 
     def process_result_value(self, value, dialect):
         if value is None:
@@ -103,11 +104,6 @@ class CompressedEncryptedText(EncryptedText):
 
     cache_ok = True
     compress = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        return keyring().encrypt(value, compress=self.compress)
 
 
 class EncryptedJSON(EncryptedText):

@@ -11,8 +11,3 @@ def test_no_request_opens_a_cookie_session_and_writing_one_fails_loudly(app):
         with pytest.raises(RuntimeError):
             session["shop"] = "alpha.myshopify.com"
 
-
-def test_a_response_sets_no_session_cookie(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert "Set-Cookie" not in response.headers

@@ -45,7 +45,7 @@ def init_app(app) -> None:
 
 def close(app) -> None:
     """Tell the workers of what this process stored and give back its connection (worker exit)."""
-    batcher = app.extensions.get(EXTENSION_KEY)
+    batcher = getattr(app, "extensions", {}).get(EXTENSION_KEY)  # any WSGI app gunicorn was given
     if batcher is not None:
         batcher.close()
 
