@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask import abort, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from app.api import bp
 from app.api.openapi import operation
@@ -143,6 +143,8 @@ def _messages(shop_id: int, checkout_token: str | None, direction: str | None):
     if direction:
         query = query.where(Message.direction == direction)
     if checkout_token:
-        # A thread reads as a conversation: oldest first.
-        return query.where(Checkout.token == checkout_token[:255]).order_by(Message.id.asc())
+        # A thread reads as a conversation: oldest first. No token holds NUL (PostgreSQL text cannot,
+        # and refuses it as a bound value): such a token has no thread.
+        matching = false() if "\x00" in checkout_token else Checkout.token == checkout_token[:255]
+        return query.where(matching).order_by(Message.id.asc())
     return query.order_by(Message.id.desc())

@@ -89,6 +89,12 @@ def test_all_messages_newest_first_and_a_thread_oldest_first(client, auth, alpha
     assert [item["direction"] for item in thread] == ["outbound", "inbound"]
 
 
+def test_a_checkout_token_holding_nul_has_no_thread_rather_than_failing(client, auth, alpha):
+    add_message(alpha, add_checkout(alpha))
+    response = client.get("/api/messages?checkout_token=tok-1%00", headers=auth())
+    assert response.status_code == 200 and response.get_json()["items"] == []
+
+
 def test_direction_filters(client, auth, alpha):
     checkout = add_checkout(alpha)
     add_message(alpha, checkout)
