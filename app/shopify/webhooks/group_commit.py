@@ -15,7 +15,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -34,12 +33,24 @@ class BatchFailed(Exception):
     """The batch holding this delivery was not stored; nothing is known to be committed."""
 
 
-@dataclass
 class _Waiter:
-    item: Any
-    done: threading.Event = field(default_factory=threading.Event)
-    result: Any = None
-    failed: bool = False
+    """An item and, once its batch is flushed, its result. Waited on with a bare lock, held from the
+    start and released by the flusher: one C call on each side (an Event is a Condition, in Python)."""
+
+    __slots__ = ("item", "result", "failed", "_pending")
+
+    def __init__(self, item: Any):
+        self.item = item
+        self.result: Any = None
+        self.failed = False
+        self._pending = threading.Lock()
+        self._pending.acquire()
+
+    def wait(self, timeout: float) -> bool:
+        return self._pending.acquire(timeout=timeout)
+
+    def done(self) -> None:
+        self._pending.release()
 
 
 _STOP = object()  # the item close() hands in
@@ -70,7 +81,7 @@ class GroupCommit:
         waiter = _Waiter(item)
         self._pending.put(waiter)
         self._start_flusher()  # after the put: a flusher retiring for idleness then sees the item
-        if not waiter.done.wait(timeout):
+        if not waiter.wait(timeout):
             # Still queued or being written: it may yet be stored, and Shopify's retry is then a
             # duplicate, answered 200. What cannot happen is a 200 for a delivery not stored.
             raise BatchFailed(f"not flushed within {timeout} s")
@@ -86,7 +97,7 @@ class GroupCommit:
         stop = _Waiter(_STOP)
         self._pending.put(stop)
         self._start_flusher()  # should the flusher have retired meanwhile
-        stop.done.wait(timeout)
+        stop.wait(timeout)
 
     def waiting(self) -> int:
         """How many items wait for the next batch (the one being flushed not counted)."""
@@ -135,7 +146,7 @@ class GroupCommit:
                 for _, hook in hooks:
                     self._run_hook(hook)
                 hooks = []
-                first.done.set()
+                first.done()
                 if self._retire():
                     return
                 continue
@@ -163,4 +174,4 @@ class GroupCommit:
                 waiter.failed = True
             else:
                 waiter.result = results[index]
-            waiter.done.set()
+            waiter.done()

@@ -1,11 +1,13 @@
 """Intake on PostgreSQL: group commit through the real route, and the inbox that wakes the workers."""
 
+import json
 import threading
 
+import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
-from app import jobs
+from app import crypto, jobs
 from app.extensions import db
 from app.shopify.webhooks import intake, processing
 from app.shopify.webhooks.models import DeliveryStatus, WebhookDelivery
@@ -285,3 +287,45 @@ def test_close_announces_what_is_pending_and_gives_the_connection_back(app, anno
     assert announcements == [[first]]
     batcher.close()
     assert announcements == [[first], [second]] and _checked_out(app) == before
+
+
+def test_a_row_is_encrypted_and_serialised_in_the_requests_thread_before_the_flusher_sees_it(app):
+    keyring = crypto.keyring()
+    row = intake.Row.of(_values("row"), keyring)
+    stored = json.loads(row.json)
+    assert row.webhook_id == "direct-row" and row.queued
+    assert '{"current": []}' not in row.json and keyring.decrypt(stored["payload"]) == '{"current": []}'
+    ignored = intake.Row.of({**_values("other"), "payload": None, "status": DeliveryStatus.IGNORED}, keyring)
+    assert not ignored.queued and json.loads(ignored.json)["payload"] is None
+
+
+def test_preparing_the_insert_again_on_a_connection_that_has_it_is_harmless(app):
+    connection = db.engine.raw_connection()
+    try:
+        connection.driver_connection.autocommit = True
+        pgconn = connection.driver_connection.pgconn
+        intake._prepare(pgconn)
+        intake._prepare(pgconn)  # the pool handed back a connection an earlier flusher prepared
+        keyring = crypto.keyring()
+        # A header is Latin-1 to WSGI: an id past ASCII must come back as the same text.
+        rows = [intake.Row.of(_values(key), keyring) for key in ("one", "twö", "one")]
+        ids = intake.store_batch(rows, connection)
+    finally:
+        connection.driver_connection.autocommit = False
+        connection.close()
+    assert ids[0] is not None and ids[1] is not None and ids[2] is None  # the repeat, in one batch
+    assert [row.webhook_id for row in _rows()] == ["direct-one", "direct-twö"]
+
+
+def test_a_batch_the_database_refuses_raises_its_error_and_is_not_retried(app, poisoned_deliveries):
+    connection = db.engine.raw_connection()
+    try:
+        connection.driver_connection.autocommit = True
+        intake._prepare(connection.driver_connection.pgconn)
+        row = intake.Row.of({**_values("x"), "webhook_id": "poison-x"}, crypto.keyring())
+        with pytest.raises(psycopg.errors.RaiseException, match="refused by the test"):
+            intake.store_batch([row], connection)  # not an OperationalError: no second attempt
+    finally:
+        connection.driver_connection.autocommit = False
+        connection.close()
+    assert _rows() == []
