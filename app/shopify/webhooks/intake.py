@@ -80,10 +80,10 @@ class BatchedIntake:
     Each request encrypts and serialises its own row (Row.of) before it waits; the flusher thread
     only joins the rows and sends them, over a connection it keeps while deliveries arrive (no pool
     checkout and no ping per batch, the insert prepared once) and gives back after a second without
-    any. The new ids reach the workers'
-    inbox in one Redis round trip per ANNOUNCE_EVERY_SECONDS at most: a batch stored after such a
-    pause announces itself (and whatever waited) before it is answered; one stored sooner leaves its
-    ids to the next batch past that time or, if none follows, to ANNOUNCE_QUIET_SECONDS later.
+    any. The new ids reach the workers' inbox in one Redis round trip per ANNOUNCE_EVERY_SECONDS at
+    most: a batch stored after such a pause announces itself (and whatever waited) before it is
+    answered; one stored sooner leaves its ids to the next batch past that time or, if none follows,
+    to ANNOUNCE_QUIET_SECONDS later.
     """
 
     def __init__(self, app):

@@ -299,33 +299,31 @@ def test_a_row_is_encrypted_and_serialised_in_the_requests_thread_before_the_flu
     assert not ignored.queued and json.loads(ignored.json)["payload"] is None
 
 
-def test_preparing_the_insert_again_on_a_connection_that_has_it_is_harmless(app):
+@pytest.fixture
+def prepared_connection(app):
+    """A pool connection set up as the flusher sets up its own: autocommit, the insert prepared."""
     connection = db.engine.raw_connection()
-    try:
-        connection.driver_connection.autocommit = True
-        pgconn = connection.driver_connection.pgconn
-        intake._prepare(pgconn)
-        intake._prepare(pgconn)  # the pool handed back a connection an earlier flusher prepared
-        keyring = crypto.keyring()
-        # A header is Latin-1 to WSGI: an id past ASCII must come back as the same text.
-        rows = [intake.Row.of(_values(key), keyring) for key in ("one", "twö", "one")]
-        ids = intake.store_batch(rows, connection)
-    finally:
-        connection.driver_connection.autocommit = False
-        connection.close()
+    connection.driver_connection.autocommit = True
+    intake._prepare(connection.driver_connection.pgconn)
+    yield connection
+    connection.driver_connection.autocommit = False
+    connection.close()
+
+
+def test_preparing_the_insert_again_on_a_connection_that_has_it_is_harmless(prepared_connection):
+    intake._prepare(prepared_connection.driver_connection.pgconn)  # as a later checkout of it does
+    keyring = crypto.keyring()
+    # A header is Latin-1 to WSGI: an id past ASCII must come back as the same text.
+    rows = [intake.Row.of(_values(key), keyring) for key in ("one", "twö", "one")]
+    ids = intake.store_batch(rows, prepared_connection)
     assert ids[0] is not None and ids[1] is not None and ids[2] is None  # the repeat, in one batch
     assert [row.webhook_id for row in _rows()] == ["direct-one", "direct-twö"]
 
 
-def test_a_batch_the_database_refuses_raises_its_error_and_is_not_retried(app, poisoned_deliveries):
-    connection = db.engine.raw_connection()
-    try:
-        connection.driver_connection.autocommit = True
-        intake._prepare(connection.driver_connection.pgconn)
-        row = intake.Row.of({**_values("x"), "webhook_id": "poison-x"}, crypto.keyring())
-        with pytest.raises(psycopg.errors.RaiseException, match="refused by the test"):
-            intake.store_batch([row], connection)  # not an OperationalError: no second attempt
-    finally:
-        connection.driver_connection.autocommit = False
-        connection.close()
+def test_a_batch_the_database_refuses_raises_its_error_and_is_not_retried(
+    prepared_connection, poisoned_deliveries
+):
+    row = intake.Row.of({**_values("x"), "webhook_id": "poison-x"}, crypto.keyring())
+    with pytest.raises(psycopg.errors.RaiseException, match="refused by the test"):
+        intake.store_batch([row], prepared_connection)  # not an OperationalError: no second attempt
     assert _rows() == []
